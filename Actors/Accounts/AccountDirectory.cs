@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using MailActors.Storage;
+
+namespace MailActors.Accounts;
+
+/// <summary>
+/// Checks credentials against the account store. Like Dovecot's auth cache, a successful check is
+/// remembered for a while (keyed by the stored hash, so a password change invalidates it) and
+/// repeated logins skip the slow hash. Thread-safe; sessions call it from tasks, never from an actor's thread.
+/// </summary>
+public sealed class AccountDirectory(IAccountStore store, ApopSecretCipher cipher, TimeSpan? cacheTtl = null)
+{
+    private readonly TimeSpan _cacheTtl = cacheTtl ?? TimeSpan.FromMinutes(5);
+    private readonly ConcurrentDictionary<string, DateTime> _verified = new();
+
+    /// <returns>the account name when the login password is right; null otherwise (whether or not it exists).</returns>
+    public async Task<string?> VerifyPasswordAsync(string account, string password)
+    {
+        var stored = await store.FindAccountAsync(account);
+        var hash = stored?.PasswordHash ?? PasswordHasher.Decoy;
+        var cacheKey = CacheKey(account, hash, password);
+        if (stored is not null && _verified.TryGetValue(cacheKey, out var until) && until > DateTime.UtcNow)
+            return stored.Name;
+
+        var ok = await Task.Run(() => PasswordHasher.Verify(password, hash));
+        if (!ok || stored is null) return null;
+        if (_verified.Count > 100_000) _verified.Clear();
+        _verified[cacheKey] = DateTime.UtcNow + _cacheTtl;
+        return stored.Name;
+    }
+
+    /// <returns>the account name when the APOP digest matches its APOP-only secret; null otherwise.</returns>
+    public async Task<string?> VerifyApopAsync(string account, string timestamp, string digest)
+    {
+        var stored = await store.FindAccountAsync(account);
+        var secret = stored?.ApopSecretSealed is { } sealedSecret ? cipher.Open(sealedSecret) : null;
+        return secret is not null && ApopDigest.Matches(timestamp, secret, digest) ? stored!.Name : null;
+    }
+
+    private static string CacheKey(string account, string storedHash, string password) =>
+        account + "\n" + storedHash + "\n" +
+        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(storedHash + "\n" + password)));
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using Akka.Configuration;
+using MailActors.Policy;
+
+namespace MailActors.Configuration;
+
+/// <summary>Turns the merged HOCON tree into <see cref="MailActorsSettings"/>, naming the key of any bad value.</summary>
+public static class SettingsReader
+{
+    public static MailActorsSettings Read(Config root, int? portOffsetOverride = null)
+    {
+        var c = root.GetConfig("mailactors") ?? throw new ConfigurationError("missing section: mailactors");
+        var portOffset = portOffsetOverride ?? Int(c, "port-offset");
+        var dataDir = Path.GetFullPath(Str(c, "data-dir"));
+
+        var listeners = Enum.GetValues<ListenerKind>().ToDictionary(
+            kind => kind,
+            kind =>
+            {
+                var key = $"listeners.{ListenerNames.Of(kind)}";
+                var port = Int(c, key + ".port") + portOffset;
+                if (port is < 0 or > 65535)
+                    throw new ConfigurationError($"mailactors.{key}.port: {port} (with port-offset {portOffset}) is not a TCP port");
+                return new ListenerSettings(Bool(c, key + ".enabled"), port);
+            });
+
+        var provider = Str(c, "storage.provider").ToLowerInvariant() switch
+        {
+            "sqlite" => StorageProvider.Sqlite,
+            "postgresql" or "postgres" => StorageProvider.PostgreSql,
+            var other => throw new ConfigurationError(
+                $"mailactors.storage.provider: unknown provider \"{other}\" (use \"sqlite\" or \"postgresql\")"),
+        };
+        var connectionString = Str(c, "storage.connection-string");
+        if (provider == StorageProvider.PostgreSql && connectionString.Length == 0)
+            throw new ConfigurationError("mailactors.storage.connection-string: required when storage.provider = \"postgresql\"");
+
+        var apopKey = Str(c, "accounts.apop-key-file");
+        var tls = new TlsFileSettings(Str(c, "tls.certificate"), Str(c, "tls.key"));
+        if (tls.Certificate.Length > 0 != tls.Key.Length > 0)
+            throw new ConfigurationError("mailactors.tls: set both certificate and key, or neither");
+
+        var domains = List(c, "local-domains").Select(d => d.ToLowerInvariant()).ToList();
+        if (domains.Count == 0) throw new ConfigurationError("mailactors.local-domains: name at least one domain");
+
+        return new MailActorsSettings(
+            Hostname: Str(c, "hostname"),
+            DataDir: dataDir,
+            LocalDomains: domains,
+            BindAddress: Address(c, "bind-address"),
+            Networks: new NetworkSettings(
+                Networks(c, "networks.internal"), Networks(c, "networks.dialup"), Networks(c, "networks.trusted-proxies")),
+            Listeners: listeners,
+            Policy: new PolicySettings(Bool(c, "policy.allow-stls-outside")),
+            PopBeforeSmtp: new PopBeforeSmtpSettings(
+                Duration(c, "pop-before-smtp.window"), Int(c, "pop-before-smtp.ipv6-prefix"), Bool(c, "pop-before-smtp.bind-sender")),
+            Tls: tls,
+            Storage: new StorageSettings(provider, connectionString),
+            ApopKeyFile: apopKey.Length > 0 ? Path.GetFullPath(apopKey) : Path.Combine(dataDir, "keys", "apop.key"),
+            Limits: new LimitSettings(
+                MaxMessageSize: Bytes(c, "limits.max-message-size"),
+                MaxRecipients: Positive(c, "limits.max-recipients"),
+                MaxConnectionsPerAddress: Positive(c, "limits.max-connections-per-address"),
+                IdleTimeout: Duration(c, "limits.idle-timeout"),
+                MaxLineLength: Positive(c, "limits.max-line-length"),
+                AuthFailures: new AuthFailureSettings(
+                    Positive(c, "limits.auth-failures.per-address"),
+                    Positive(c, "limits.auth-failures.per-account"),
+                    Duration(c, "limits.auth-failures.window"),
+                    Duration(c, "limits.auth-failures.block"),
+                    Duration(c, "limits.auth-failures.first-delay"),
+                    Duration(c, "limits.auth-failures.max-delay"))),
+            AdminHttp: Str(c, "admin.http"));
+    }
+
+    private static string Str(Config c, string key) =>
+        Guard(key, () => c.HasPath(key) ? c.GetString(key) ?? "" : throw Missing(key));
+
+    private static int Int(Config c, string key) =>
+        Guard(key, () => c.HasPath(key) ? c.GetInt(key) : throw Missing(key));
+
+    private static int Positive(Config c, string key)
+    {
+        var value = Int(c, key);
+        return value > 0 ? value : throw new ConfigurationError($"mailactors.{key}: must be a positive number, not {value}");
+    }
+
+    private static bool Bool(Config c, string key) =>
+        Guard(key, () => c.HasPath(key) ? c.GetBoolean(key) : throw Missing(key));
+
+    private static TimeSpan Duration(Config c, string key)
+    {
+        var value = Guard(key, () => c.HasPath(key) ? c.GetTimeSpan(key, allowInfinite: false) : throw Missing(key));
+        return value >= TimeSpan.Zero ? value : throw new ConfigurationError($"mailactors.{key}: must not be negative");
+    }
+
+    private static long Bytes(Config c, string key) =>
+        Guard(key, () => c.HasPath(key) ? c.GetByteSize(key) ?? throw Missing(key) : throw Missing(key));
+
+    private static IReadOnlyList<string> List(Config c, string key) =>
+        Guard(key, () => c.HasPath(key) ? c.GetStringList(key).ToList() : throw Missing(key));
+
+    private static IPAddress Address(Config c, string key)
+    {
+        var text = Str(c, key);
+        return IPAddress.TryParse(text, out var address)
+            ? address
+            : throw new ConfigurationError($"mailactors.{key}: \"{text}\" is not an IP address");
+    }
+
+    private static IReadOnlyList<IPNetwork> Networks(Config c, string key) =>
+        List(c, key).Select(text => IPNetwork.TryParse(text, out var network)
+                ? network
+                : throw new ConfigurationError($"mailactors.{key}: \"{text}\" is not a CIDR network (like 10.0.0.0/8)"))
+            .ToList();
+
+    private static ConfigurationError Missing(string key) => new($"mailactors.{key}: missing");
+
+    private static T Guard<T>(string key, Func<T> read)
+    {
+        try { return read(); }
+        catch (ConfigurationError) { throw; }
+        catch (Exception e) { throw new ConfigurationError($"mailactors.{key}: {e.Message}"); }
+    }
+}

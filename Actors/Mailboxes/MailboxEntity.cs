@@ -1,0 +1,109 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using MailActors.Storage;
+using static MailActors.Mailboxes.MailboxProtocol;
+
+namespace MailActors.Mailboxes;
+
+/// <summary>
+/// One per account, at most one live in the cluster (Cluster Sharding). Holds the maildrop lock for one
+/// session at a time, and releases it when that session quits, releases or dies.
+/// </summary>
+public sealed class MailboxEntity : ReceiveActor, IWithStash
+{
+    private static readonly TimeSpan PassivateAfter = TimeSpan.FromMinutes(2);
+    private readonly string _account;
+    private readonly IMessageStore _store;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public IStash Stash { get; set; } = null!;
+
+    public MailboxEntity(string account, IMessageStore store)
+    {
+        _account = account;
+        _store = store;
+        Become(Unlocked);
+    }
+
+    public static Props Props(string account, IMessageStore store) =>
+        Akka.Actor.Props.Create(() => new MailboxEntity(account, store));
+
+    private sealed record Listed(IActorRef Session, IActorRef ReplyTo, IReadOnlyList<StoredMessageInfo>? Messages, string? Error);
+
+    private sealed record Deleted(IActorRef ReplyTo, bool Ok);
+
+    private void Unlocked()
+    {
+        Context.SetReceiveTimeout(PassivateAfter);
+        Receive<Acquire>(acquire =>
+        {
+            Context.SetReceiveTimeout(null);
+            Context.Watch(acquire.Session);
+            var replyTo = Sender;
+            _store.ListMessagesAsync(_account).ContinueWith(t => t.IsCompletedSuccessfully
+                    ? new Listed(acquire.Session, replyTo, t.Result, null)
+                    : new Listed(acquire.Session, replyTo, null, t.Exception?.GetBaseException().Message ?? "cancelled"))
+                .PipeTo(Self);
+            Become(() => Locking(acquire.Session));
+        });
+        Receive<Release>(_ => { });
+        Receive<Commit>(commit => Sender.Tell(new Committed(_account, false)));
+        Receive<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
+        Receive<Terminated>(_ => { });
+    }
+
+    private void Locking(IActorRef session)
+    {
+        Receive<Listed>(listed =>
+        {
+            if (listed.Messages is null)
+            {
+                _log.Warning("mailbox {0}: listing failed: {1}", _account, listed.Error);
+                listed.ReplyTo.Tell(new Unavailable(_account, listed.Error ?? "storage error"));
+                Unlock(session);
+                return;
+            }
+            listed.ReplyTo.Tell(new Acquired(_account, listed.Messages));
+            Stash.UnstashAll();
+            Become(() => Locked(session));
+        });
+        Receive<Terminated>(t => t.ActorRef.Equals(session), _ => Unlock(session));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Locked(IActorRef holder)
+    {
+        Receive<Acquire>(acquire => Sender.Tell(new InUse(_account)));
+        Receive<Release>(release => release.Session.Equals(holder), _ => Unlock(holder));
+        Receive<Release>(_ => { });
+        Receive<Commit>(commit => commit.Session.Equals(holder), commit =>
+        {
+            var replyTo = Sender;
+            _store.DeleteMessagesAsync(_account, commit.DeletedIds)
+                .ContinueWith(t => new Deleted(replyTo, t.IsCompletedSuccessfully))
+                .PipeTo(Self);
+            Become(() => Committing(holder));
+        });
+        Receive<Commit>(_ => Sender.Tell(new Committed(_account, false)));
+        Receive<Terminated>(t => t.ActorRef.Equals(holder), _ => Unlock(holder));
+    }
+
+    private void Committing(IActorRef holder)
+    {
+        Receive<Deleted>(deleted =>
+        {
+            if (!deleted.Ok) _log.Warning("mailbox {0}: deleting messages failed; they stay", _account);
+            deleted.ReplyTo.Tell(new Committed(_account, deleted.Ok));
+            Unlock(holder);
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Unlock(IActorRef holder)
+    {
+        Context.Unwatch(holder);
+        Stash.UnstashAll();
+        Become(Unlocked);
+    }
+}

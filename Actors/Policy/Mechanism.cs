@@ -1,0 +1,13 @@
+namespace MailActors.Policy;
+
+/// <summary>How a client proves who it is.</summary>
+public enum Mechanism
+{
+    /// <summary>POP3 USER/PASS with the login password.</summary>
+    UserPass,
+    /// <summary>POP3 APOP with the separate APOP-only secret.</summary>
+    Apop,
+}
+
+/// <summary>Whether the rule applies to a clear-text or a TLS-protected connection.</summary>
+public enum Channel { Any, Clear, Tls }

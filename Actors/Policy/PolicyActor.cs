@@ -1,0 +1,36 @@
+using System.Net;
+using Akka.Actor;
+
+namespace MailActors.Policy;
+
+/// <summary>Messages of the policy singleton.</summary>
+public static class PolicyProtocol
+{
+    /// <summary>Asked once per connection by a session.</summary>
+    public sealed record Classify(IPAddress Address, ListenerKind Listener);
+
+    /// <summary>The client's zone and the rows of the matrix that apply to its connection.</summary>
+    public sealed record ConnectionPolicy(Zone Zone, ListenerKind Listener, PolicyTable Rules)
+    {
+        public PolicyDecision Decide(Mechanism mechanism, bool tls) => Rules.Decide(Zone, Listener, mechanism, tls);
+    }
+}
+
+/// <summary>
+/// The policy actor (a cluster singleton): classifies client addresses and hands each session
+/// the part of the matrix that applies to it, so no further round trip is needed per command.
+/// </summary>
+public sealed class PolicyActor : ReceiveActor
+{
+    public PolicyActor(ZoneClassifier classifier, PolicyTable table)
+    {
+        Receive<PolicyProtocol.Classify>(ask =>
+        {
+            var zone = classifier.Classify(ask.Address);
+            Sender.Tell(new PolicyProtocol.ConnectionPolicy(zone, ask.Listener, table.For(zone, ask.Listener)));
+        });
+    }
+
+    public static Props Props(ZoneClassifier classifier, PolicyTable table) =>
+        Akka.Actor.Props.Create(() => new PolicyActor(classifier, table));
+}

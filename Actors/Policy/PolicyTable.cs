@@ -1,0 +1,56 @@
+using MailActors.Configuration;
+
+namespace MailActors.Policy;
+
+/// <summary>
+/// The off-campus policy matrix of SPEC 3 as data. First matching row wins; no row means refuse.
+/// Refusals name the ports as configured.
+/// </summary>
+public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
+{
+    public IReadOnlyList<PolicyRule> Rules { get; } = rules;
+
+    public PolicyDecision Decide(Zone zone, ListenerKind listener, Mechanism mechanism, bool tls)
+    {
+        var rule = Rules.FirstOrDefault(r => r.Matches(zone, listener, mechanism, tls));
+        return rule is null ? PolicyDecision.NoRule : new PolicyDecision(rule.Allow, rule.Name, rule.Advice);
+    }
+
+    /// <summary>The rows that can ever apply to one connection: what a session carries.</summary>
+    public PolicyTable For(Zone zone, ListenerKind listener) =>
+        new(Rules.Where(r => r.Listener == listener && r.Zones.Matches(zone)).ToList());
+
+    public static PolicyTable FromSettings(MailActorsSettings settings)
+    {
+        var pop3s = settings.PortOf(ListenerKind.Pop3s);
+        var apop = settings.PortOf(ListenerKind.Apop);
+        var useTlsOrApop = $"use POP3 over TLS on port {pop3s} or APOP on port {apop}";
+
+        return new PolicyTable(
+        [
+            // pop3 (110): plain USER/PASS on campus; from outside only after STLS.
+            new("campus-pop3-userpass", ZoneMatch.Campus, ListenerKind.Pop3, Mechanism.UserPass, Channel.Any, true),
+            new("outside-pop3-stls-userpass", ZoneMatch.Outside, ListenerKind.Pop3, Mechanism.UserPass, Channel.Tls,
+                settings.Policy.AllowStlsOutside, $"clear-text login from outside the campus is not allowed: {useTlsOrApop}"),
+            new("outside-pop3-cleartext-refused", ZoneMatch.Outside, ListenerKind.Pop3, Mechanism.UserPass, Channel.Clear, false,
+                settings.Policy.AllowStlsOutside
+                    ? $"clear-text login from outside the campus is not allowed: {useTlsOrApop}, or STLS first"
+                    : $"clear-text login from outside the campus is not allowed: {useTlsOrApop}"),
+
+            // pop3s (995): implicit TLS, the ordinary login password, from anywhere.
+            new("pop3s-userpass", ZoneMatch.Any, ListenerKind.Pop3s, Mechanism.UserPass, Channel.Tls, true),
+
+            // apop (11110): APOP from anywhere; USER/PASS only on campus.
+            new("apop-listener-apop", ZoneMatch.Any, ListenerKind.Apop, Mechanism.Apop, Channel.Any, true),
+            new("campus-apop-listener-userpass", ZoneMatch.Campus, ListenerKind.Apop, Mechanism.UserPass, Channel.Any, true),
+            new("outside-apop-listener-userpass-refused", ZoneMatch.Outside, ListenerKind.Apop, Mechanism.UserPass, Channel.Any, false,
+                $"only APOP (with your APOP password) is accepted on port {apop} from outside the campus; or use POP3 over TLS on port {pop3s}"),
+
+            // APOP's challenge is offered on the apop listener only (SPEC 3).
+            new("apop-only-on-apop-listener", ZoneMatch.Any, ListenerKind.Pop3, Mechanism.Apop, Channel.Any, false,
+                $"APOP is offered on port {apop} only; on this port log in with USER and PASS"),
+            new("apop-only-on-apop-listener", ZoneMatch.Any, ListenerKind.Pop3s, Mechanism.Apop, Channel.Any, false,
+                $"APOP is offered on port {apop} only; on this port log in with USER and PASS"),
+        ]);
+    }
+}

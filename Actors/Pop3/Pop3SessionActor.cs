@@ -1,0 +1,283 @@
+using System.Net;
+using System.Text;
+using Akka.Actor;
+using Akka.Event;
+using MailActors.Accounts;
+using MailActors.AuthFailures;
+using MailActors.Mailboxes;
+using MailActors.Policy;
+using MailActors.Sessions;
+using static MailActors.Pop3.Pop3Effect;
+
+namespace MailActors.Pop3;
+
+/// <summary>
+/// The thin shell around <see cref="Pop3Machine"/> for one connection: feeds it lines, carries out its
+/// effects (replies, logins, message reads, TLS, the UPDATE commit), and queues input while an effect runs.
+/// </summary>
+public sealed class Pop3SessionActor : ReceiveActor, IWithStash
+{
+    private readonly IClientConnection _connection;
+    private readonly Pop3SessionDeps _deps;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IPAddress _client;
+    private Pop3State? _state;
+    private PolicyProtocol.ConnectionPolicy? _policy;
+    private bool _countedAgainstLimit;
+    private string? _account;
+    private bool _holdsLock;
+    private string _outcome = "connection closed by client";
+
+    public IStash Stash { get; set; } = null!;
+
+    public Pop3SessionActor(IClientConnection connection, Pop3SessionDeps deps)
+    {
+        _connection = connection;
+        _deps = deps;
+        _client = ZoneClassifier.Normalize(connection.ClientAddress);
+        Become(Classifying);
+    }
+
+    public static Props Props(IClientConnection connection, Pop3SessionDeps deps) =>
+        Akka.Actor.Props.Create(() => new Pop3SessionActor(connection, deps));
+
+    private sealed record LoginResult(Pop3Effect.Login Login, string? Account, Maildrop? Maildrop, string? Refusal);
+
+    private sealed record MessageRendered(byte[]? Bytes);
+
+    private sealed record CommitResult(bool AllRemoved);
+
+    protected override void PreStart() =>
+        _deps.Policy.Ask<PolicyProtocol.ConnectionPolicy>(new PolicyProtocol.Classify(_client, _deps.Listener), Pop3SessionDeps.AskTimeout)
+            .PipeTo(Self, failure: e => new Status.Failure(e));
+
+    private void Classifying()
+    {
+        Receive<PolicyProtocol.ConnectionPolicy>(policy =>
+        {
+            _policy = policy;
+            if (!policy.Zone.IsInside())
+            {
+                if (!_deps.Limiter.TryAcquire(_client))
+                {
+                    Finish(Pop3Reply.TooManyConnections, "too many connections from address");
+                    return;
+                }
+                _countedAgainstLimit = true;
+            }
+            var connection = new Pop3Connection(
+                _deps.Settings.Hostname, _deps.Listener, policy, _connection.IsTls,
+                StlsOffered: _deps.Listener == ListenerKind.Pop3,
+                ApopTimestamp: _deps.Listener == ListenerKind.Apop ? _deps.Challenges.Next() : null,
+                Pop3sPort: _deps.Settings.PortOf(ListenerKind.Pop3s));
+            var start = Pop3State.Start(connection);
+            Become(Ready);
+            Stash.UnstashAll();
+            Apply(Pop3Machine.Greet(start));
+            _connection.RequestRead();
+        });
+        Receive<Status.Failure>(f =>
+        {
+            _log.Warning("pop3 {0}: policy unavailable: {1}", _client, f.Cause.Message);
+            Finish(Pop3Reply.TryLater, "policy unavailable");
+        });
+        Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Ready()
+    {
+        Receive<ConnectionEvents.LineReceived>(line => Apply(Pop3Machine.Handle(_state!, line.Line)));
+        Receive<ConnectionEvents.LineTooLong>(_ => Apply(Pop3Machine.LineTooLong(_state!)));
+        Receive<ConnectionEvents.ReadComplete>(_ => _connection.RequestRead());
+        CommonEvents();
+    }
+
+    /// <summary>An effect is running: input waits in order until it is done.</summary>
+    private void Busy(Action<ReceiveActor> result)
+    {
+        result(this);
+        CommonEvents();
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>Between STLS and the end of the handshake, clear-text input is thrown away (RFC 2595 §4, CVE-2011-0411).</summary>
+    private void NegotiatingTls()
+    {
+        Receive<ConnectionEvents.TlsEstablished>(_ =>
+        {
+            Become(Ready);
+            Apply(Pop3Machine.TlsStarted((Pop3State.Authorization)_state!));
+            Stash.UnstashAll();
+            _connection.RequestRead();
+        });
+        Receive<ConnectionEvents.TlsFailed>(f =>
+        {
+            _outcome = "TLS handshake failed: " + f.Reason;
+            _connection.Close();
+        });
+        Receive<ConnectionEvents.LineReceived>(_ => { });
+        Receive<ConnectionEvents.LineTooLong>(_ => { });
+        Receive<ConnectionEvents.ReadComplete>(_ => { });
+        CommonEvents();
+    }
+
+    private void Closing()
+    {
+        Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
+        ReceiveAny(_ => { });
+    }
+
+    private void CommonEvents()
+    {
+        Receive<ConnectionEvents.Idle>(_ => Finish(Pop3Reply.Autologout, "idle timeout"));
+        Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
+    }
+
+    private void Apply(Pop3Step step)
+    {
+        _state = step.State;
+        foreach (var effect in step.Effects)
+        {
+            switch (effect)
+            {
+                case Reply reply:
+                    _connection.Write(reply.Text);
+                    break;
+                case Close close:
+                    _outcome = close.Outcome;
+                    _connection.Close();
+                    Become(Closing);
+                    return;
+                case Login login:
+                    StartLogin(login);
+                    return;
+                case SendMessage send:
+                    StartSend(send);
+                    return;
+                case StartTls tls:
+                    Become(NegotiatingTls);
+                    _connection.StartTls(tls.ReadyReply);
+                    return;
+                case Commit commit:
+                    StartCommit(commit);
+                    return;
+            }
+        }
+    }
+
+    private void StartLogin(Pop3Effect.Login login)
+    {
+        var self = Self;
+        var deps = _deps;
+        var address = _client.ToString();
+        var challenge = _state!.Connection.ApopTimestamp;
+        RunLogin(login, address, challenge, self, deps).PipeTo(self);
+        Become(() => Busy(_ => Receive<LoginResult>(OnLoginResult)));
+    }
+
+    private static async Task<LoginResult> RunLogin(Pop3Effect.Login login, string address, string? challenge, IActorRef self, Pop3SessionDeps deps)
+    {
+        try
+        {
+            var name = AccountName.Normalize(login.Name, deps.Settings.LocalDomains);
+            var counted = name ?? login.Name.ToLowerInvariant();
+            var verdict = await deps.AuthFailures.Ask<AuthFailureProtocol.Verdict>(new AuthFailureProtocol.Check(address, counted), Pop3SessionDeps.AskTimeout);
+            if (verdict.Blocked) return new LoginResult(login, null, null, Pop3Reply.LoginDelay);
+
+            var account = login.Mechanism == Mechanism.Apop
+                ? name is null ? null : await deps.Accounts.VerifyApopAsync(name, challenge!, login.Secret)
+                : await deps.Accounts.VerifyPasswordAsync(name ?? "", login.Secret);
+            if (account is null)
+            {
+                var delay = await deps.AuthFailures.Ask<AuthFailureProtocol.Delay>(new AuthFailureProtocol.Failed(address, counted), Pop3SessionDeps.AskTimeout);
+                await Task.Delay(delay.Wait);
+                return new LoginResult(login, null, null, Pop3Reply.AuthFailed);
+            }
+
+            var locked = await deps.Mailboxes.Ask(new MailboxProtocol.Acquire(account, self), Pop3SessionDeps.AskTimeout);
+            return locked switch
+            {
+                MailboxProtocol.Acquired acquired => new LoginResult(login, account, Maildrop.Of(acquired.Messages), null),
+                MailboxProtocol.InUse => new LoginResult(login, account, null, Pop3Reply.InUse),
+                _ => new LoginResult(login, account, null, Pop3Reply.TryLater),
+            };
+        }
+        catch (Exception)
+        {
+            return new LoginResult(login, null, null, Pop3Reply.TryLater);
+        }
+    }
+
+    private void OnLoginResult(LoginResult result)
+    {
+        var state = (Pop3State.Authorization)_state!;
+        Become(Ready);
+        if (result.Maildrop is { } maildrop)
+        {
+            _account = result.Account;
+            _holdsLock = true;
+            Context.System.EventStream.Publish(new Pop3Events.LoggedIn(
+                _client, _policy!.Zone, result.Account!, _deps.Listener, result.Login.Mechanism, result.Login.Rule, DateTime.UtcNow));
+            Apply(Pop3Machine.LoginSucceeded(state, result.Account!, maildrop));
+        }
+        else
+        {
+            _log.Info("pop3 login refused: client={0} listener={1} mechanism={2} user={3} reply={4}",
+                _client, ListenerNames.Of(_deps.Listener), result.Login.Mechanism, Printable(result.Login.Name), result.Refusal!.TrimEnd());
+            Apply(Pop3Machine.LoginFailed(state, result.Refusal!));
+        }
+        Stash.UnstashAll();
+    }
+
+    private void StartSend(SendMessage send)
+    {
+        var account = ((Pop3State.Transaction)_state!).Account;
+        var store = _deps.Messages;
+        store.ReadMessageAsync(account, send.Message.Id).ContinueWith(t =>
+                new MessageRendered(t.IsCompletedSuccessfully && t.Result is { } body
+                    ? MultiLineBody.Render(send.TopLines is null ? Pop3Reply.Octets(send.Message.Size) : Pop3Reply.TopFollows, body, send.TopLines)
+                    : null))
+            .PipeTo(Self);
+        Become(() => Busy(_ => Receive<MessageRendered>(rendered =>
+        {
+            if (rendered.Bytes is null) _connection.Write(Pop3Reply.MessageGone);
+            else _connection.Write(rendered.Bytes);
+            Become(Ready);
+            Stash.UnstashAll();
+        })));
+    }
+
+    private void StartCommit(Commit commit)
+    {
+        var closed = _state!;
+        _deps.Mailboxes.Ask<MailboxProtocol.Committed>(new MailboxProtocol.Commit(commit.Account, Self, commit.DeletedIds), Pop3SessionDeps.AskTimeout)
+            .ContinueWith(t => new CommitResult(t.IsCompletedSuccessfully && t.Result.AllRemoved))
+            .PipeTo(Self);
+        Become(() => Busy(_ => Receive<CommitResult>(result =>
+        {
+            _holdsLock = false; // the commit released the lock
+            Become(Ready);
+            Apply(Pop3Machine.Committed(closed, result.AllRemoved));
+        })));
+    }
+
+    private void Finish(string reply, string outcome)
+    {
+        _outcome = outcome;
+        _connection.Write(reply);
+        _connection.Close();
+        Become(Closing);
+    }
+
+    protected override void PostStop()
+    {
+        if (_holdsLock) _deps.Mailboxes.Tell(new MailboxProtocol.Release(_account!, Self));
+        if (_countedAgainstLimit) _deps.Limiter.Release(_client);
+        _log.Info("pop3 session end: client={0} listener={1} zone={2} user={3} outcome={4}",
+            _client, ListenerNames.Of(_deps.Listener), _policy?.Zone.ToString().ToLowerInvariant() ?? "-", _account ?? "-", _outcome);
+    }
+
+    private static string Printable(string text) =>
+        new(text.Where(ch => ch is >= ' ' and < '\x7f').Take(64).ToArray());
+}

@@ -1,0 +1,28 @@
+using System.Net;
+
+namespace MailActors.Sessions;
+
+/// <summary>
+/// A client's connection as a session actor sees it; Transport implements it over a DotNetty channel.
+/// Every method is safe to call from any thread and never blocks.
+/// </summary>
+public interface IClientConnection
+{
+    /// <summary>The client: the TCP peer, or the address a trusted proxy reported in its PROXY header.</summary>
+    IPAddress ClientAddress { get; }
+
+    bool IsTls { get; }
+
+    void Write(string text);
+
+    void Write(byte[] bytes);
+
+    /// <summary>Backpressure: read the next chunk from the socket; nothing is read until asked.</summary>
+    void RequestRead();
+
+    /// <summary>Writes the reply in clear, then starts a TLS handshake (STLS, STARTTLS); answers with <see cref="ConnectionEvents.TlsEstablished"/> or <see cref="ConnectionEvents.TlsFailed"/>.</summary>
+    void StartTls(string reply);
+
+    /// <summary>Closes after everything written so far has been flushed.</summary>
+    void Close();
+}

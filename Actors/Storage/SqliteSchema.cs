@@ -1,0 +1,61 @@
+using Microsoft.Data.Sqlite;
+
+namespace MailActors.Storage;
+
+/// <summary>Numbered, idempotent migrations, applied at start in one transaction each (SPEC 9).</summary>
+public static class SqliteSchema
+{
+    private static readonly string[] Migrations =
+    [
+        // 1: accounts and messages
+        """
+        CREATE TABLE accounts (
+            name          TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            apop_secret   BLOB,
+            created_utc   TEXT NOT NULL,
+            updated_utc   TEXT NOT NULL
+        );
+        CREATE TABLE messages (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            account       TEXT NOT NULL,
+            uidl          TEXT NOT NULL UNIQUE,
+            size          INTEGER NOT NULL,
+            received_utc  TEXT NOT NULL,
+            envelope_from TEXT,
+            body          BLOB NOT NULL
+        );
+        CREATE INDEX ix_messages_account ON messages (account, id);
+        """,
+    ];
+
+    public static void Migrate(SqliteConnection connection)
+    {
+        Execute(connection, null, "PRAGMA journal_mode = WAL;");
+        Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
+        using var tx = connection.BeginTransaction(deferred: false);
+        var current = Convert.ToInt32(Scalar(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+        for (var version = current + 1; version <= Migrations.Length; version++)
+        {
+            Execute(connection, tx, Migrations[version - 1]);
+            Execute(connection, tx, $"INSERT INTO schema_version (version) VALUES ({version});");
+        }
+        tx.Commit();
+    }
+
+    private static void Execute(SqliteConnection c, SqliteTransaction? tx, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection c, SqliteTransaction tx, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+}

@@ -1,0 +1,158 @@
+using Microsoft.Data.Sqlite;
+
+namespace MailActors.Storage;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode (SPEC 9). Every method opens a pooled
+/// connection, so the store is safe to use from any thread.
+/// </summary>
+public sealed class SqliteStore : IAccountStore, IMessageStore
+{
+    private readonly string _connectionString;
+
+    private SqliteStore(string connectionString) => _connectionString = connectionString;
+
+    public static string DatabasePath(string dataDir) => Path.Combine(dataDir, "mailactors.db");
+
+    /// <summary>Opens (creating or migrating as needed) the store at <paramref name="path"/>.</summary>
+    public static SqliteStore Open(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        var store = new SqliteStore(cs);
+        using var connection = store.Connect();
+        SqliteSchema.Migrate(connection);
+        return store;
+    }
+
+    public SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();   // synchronous = FULL is SQLite's default: a commit is on disk when it returns
+        return connection;
+    }
+
+    public async Task<StoredAccount?> FindAccountAsync(string name, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c, "SELECT name, password_hash, apop_secret, created_utc FROM accounts WHERE name = $name", ("$name", name));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? ReadAccount(r) : null;
+    }
+
+    public async Task<IReadOnlyList<StoredAccount>> ListAccountsAsync(CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c, "SELECT name, password_hash, apop_secret, created_utc FROM accounts ORDER BY name");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<StoredAccount>();
+        while (await r.ReadAsync(ct)) list.Add(ReadAccount(r));
+        return list;
+    }
+
+    public async Task<bool> AddAccountAsync(string name, string passwordHash, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c,
+            "INSERT INTO accounts (name, password_hash, created_utc, updated_utc) VALUES ($name, $hash, $now, $now) ON CONFLICT(name) DO NOTHING",
+            ("$name", name), ("$hash", passwordHash), ("$now", Now()));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<bool> SetPasswordHashAsync(string name, string passwordHash, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c, "UPDATE accounts SET password_hash = $hash, updated_utc = $now WHERE name = $name",
+            ("$name", name), ("$hash", passwordHash), ("$now", Now()));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<bool> SetApopSecretAsync(string name, byte[] sealedSecret, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c, "UPDATE accounts SET apop_secret = $secret, updated_utc = $now WHERE name = $name",
+            ("$name", name), ("$secret", sealedSecret), ("$now", Now()));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<bool> DeleteAccountAsync(string name, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var tx = c.BeginTransaction();
+        await using (var mail = Command(c, "DELETE FROM messages WHERE account = $name", ("$name", name)))
+        {
+            mail.Transaction = tx;
+            await mail.ExecuteNonQueryAsync(ct);
+        }
+        await using var cmd = Command(c, "DELETE FROM accounts WHERE name = $name", ("$name", name));
+        cmd.Transaction = tx;
+        var deleted = await cmd.ExecuteNonQueryAsync(ct) == 1;
+        await tx.CommitAsync(ct);
+        return deleted;
+    }
+
+    public async Task<StoredMessageInfo> DeliverAsync(string account, ReadOnlyMemory<byte> message, string? envelopeFrom, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        var uidl = Uidl.New();
+        await using var cmd = Command(c,
+            "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($account, $uidl, $size, $now, $from, $body) RETURNING id",
+            ("$account", account), ("$uidl", uidl), ("$size", message.Length), ("$now", Now()),
+            ("$from", (object?)envelopeFrom ?? DBNull.Value), ("$body", message.ToArray()));
+        var id = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        return new StoredMessageInfo(id, uidl, message.Length);
+    }
+
+    public async Task<IReadOnlyList<StoredMessageInfo>> ListMessagesAsync(string account, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c, "SELECT id, uidl, size FROM messages WHERE account = $account ORDER BY id", ("$account", account));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<StoredMessageInfo>();
+        while (await r.ReadAsync(ct)) list.Add(new StoredMessageInfo(r.GetInt64(0), r.GetString(1), r.GetInt64(2)));
+        return list;
+    }
+
+    public async Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c, "SELECT body FROM messages WHERE account = $account AND id = $id", ("$account", account), ("$id", id));
+        return await cmd.ExecuteScalarAsync(ct) as byte[];
+    }
+
+    public async Task DeleteMessagesAsync(string account, IReadOnlyCollection<long> ids, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return;
+        await using var c = Connect();
+        await using var tx = c.BeginTransaction();
+        await using var cmd = Command(c, "DELETE FROM messages WHERE account = $account AND id = $id", ("$account", account));
+        cmd.Transaction = tx;
+        var idParameter = cmd.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var id in ids)
+        {
+            idParameter.Value = id;
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        return cmd;
+    }
+
+    private static StoredAccount ReadAccount(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : (byte[])r[2],
+        DateTime.Parse(r.GetString(3), null, System.Globalization.DateTimeStyles.RoundtripKind));
+
+    private static string Now() => DateTime.UtcNow.ToString("O");
+}

@@ -1,0 +1,9 @@
+using System.Security.Cryptography;
+
+namespace MailActors.Storage;
+
+/// <summary>RFC 1939 unique-ids: 0x21..0x7E, at most 70 characters; ours are 32 hex digits, never reused.</summary>
+public static class Uidl
+{
+    public static string New() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}

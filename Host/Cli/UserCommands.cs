@@ -1,0 +1,86 @@
+using System.CommandLine;
+using MailActors.Accounts;
+using MailActors.Host.Server;
+
+namespace MailActors.Host.Cli;
+
+/// <summary><c>mailactors user add|passwd|apop|del|list</c></summary>
+public static class UserCommands
+{
+    public static Command Build()
+    {
+        var user = new Command("user", "manage accounts");
+        var name = new Argument<string>("NAME") { Description = "the login name (the local part of the address)" };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "read the password from the first line of standard input" };
+        var secretStdin = new Option<bool>("--secret-stdin") { Description = "read the APOP secret from the first line of standard input" };
+
+        var add = new Command("add", "create an account") { name, passwordStdin };
+        add.SetAction(parse => Run(parse, async s =>
+        {
+            var account = ValidName(parse.GetValue(name)!);
+            if (await s.Accounts.FindAccountAsync(account) is not null) throw new CliError($"account {account} already exists");
+            var hash = PasswordHasher.Hash(Secrets.Read(parse.GetValue(passwordStdin), "password"));
+            if (!await s.Accounts.AddAccountAsync(account, hash)) throw new CliError($"account {account} already exists");
+            Console.WriteLine($"added {account} ({string.Join(", ", s.Settings.LocalDomains.Select(d => $"{account}@{d}"))})");
+        }));
+
+        var passwd = new Command("passwd", "set an account's login password") { name, passwordStdin };
+        passwd.SetAction(parse => Run(parse, async s =>
+        {
+            var account = ValidName(parse.GetValue(name)!);
+            await MustExist(s, account);
+            var hash = PasswordHasher.Hash(Secrets.Read(parse.GetValue(passwordStdin), "password"));
+            if (!await s.Accounts.SetPasswordHashAsync(account, hash)) throw NoSuchAccount(account);
+            Console.WriteLine($"password changed for {account}");
+        }));
+
+        var apop = new Command("apop", "set an account's APOP-only secret (separate from its login password)") { name, secretStdin };
+        apop.SetAction(parse => Run(parse, async s =>
+        {
+            var account = ValidName(parse.GetValue(name)!);
+            await MustExist(s, account);
+            var secret = Secrets.Read(parse.GetValue(secretStdin), "secret");
+            if (!await s.Accounts.SetApopSecretAsync(account, s.ApopCipher.Seal(secret))) throw NoSuchAccount(account);
+            Console.WriteLine($"APOP secret set for {account}");
+        }));
+
+        var del = new Command("del", "delete an account and its mail") { name };
+        del.SetAction(parse => Run(parse, async s =>
+        {
+            var account = ValidName(parse.GetValue(name)!);
+            if (!await s.Accounts.DeleteAccountAsync(account)) throw NoSuchAccount(account);
+            Console.WriteLine($"deleted {account}");
+        }));
+
+        var list = new Command("list", "list accounts");
+        list.SetAction(parse => Run(parse, async s =>
+        {
+            foreach (var a in await s.Accounts.ListAccountsAsync())
+                Console.WriteLine($"{a.Name}\tapop={(a.ApopSecretSealed is null ? "no" : "yes")}\tcreated={a.CreatedUtc:yyyy-MM-ddTHH:mm:ssZ}");
+        }));
+
+        user.Subcommands.Add(add);
+        user.Subcommands.Add(passwd);
+        user.Subcommands.Add(apop);
+        user.Subcommands.Add(del);
+        user.Subcommands.Add(list);
+        return user;
+    }
+
+    internal static async Task<int> Run(ParseResult parse, Func<MailServices, Task> action)
+    {
+        var services = MailServices.Open(CommonOptions.Load(parse).Settings);
+        await action(services);
+        return 0;
+    }
+
+    internal static string ValidName(string name) =>
+        AccountName.IsValid(name) ? name : throw new CliError($"\"{name}\" is not a valid account name (use a-z, 0-9, '.', '-', '_')");
+
+    internal static async Task MustExist(MailServices s, string account)
+    {
+        if (await s.Accounts.FindAccountAsync(account) is null) throw NoSuchAccount(account);
+    }
+
+    private static CliError NoSuchAccount(string account) => new($"no such account: {account}");
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using DotNetty.Transport.Channels;
+using MailActors.Accounts;
+using MailActors.AuthFailures;
+using MailActors.Mailboxes;
+using MailActors.Policy;
+using MailActors.Pop3;
+using MailActors.Sessions;
+using MailActors.Transport.Listeners;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailActors.Host.Server;
+
+/// <summary>
+/// Joins the cluster (itself, when no seed nodes are configured), then binds the mail listeners.
+/// Started after Akka, stopped before it.
+/// </summary>
+public sealed class ListenerService(
+    ActorSystem system,
+    ActorRegistry registry,
+    MailServices services,
+    ILogger<ListenerService> log) : IHostedService
+{
+    private readonly List<MailListener> _listeners = [];
+    private MultithreadEventLoopGroup? _boss, _workers;
+
+    public IReadOnlyList<MailListener> Listeners => _listeners;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = services.Settings;
+        var cluster = Cluster.Get(system);
+        if (cluster.Settings.SeedNodes.Count == 0)
+            await cluster.JoinAsync(cluster.SelfAddress, cancellationToken);
+
+        var certificate = ServerCertificate.Load(settings, log);
+        var policy = await registry.GetAsync<PolicyActor>(cancellationToken);
+        var authFailures = await registry.GetAsync<AuthFailureTracker>(cancellationToken);
+        var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
+        var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
+        var challenges = new ApopChallenge(settings.Hostname);
+        var classifier = new ZoneClassifier(settings.Networks);
+
+        _boss = new MultithreadEventLoopGroup(1);
+        _workers = new MultithreadEventLoopGroup();
+        foreach (var kind in new[] { ListenerKind.Pop3, ListenerKind.Pop3s, ListenerKind.Apop })
+        {
+            var listenerSettings = settings.Listeners[kind];
+            if (!listenerSettings.Enabled) continue;
+            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, accounts, services.Messages, challenges,
+                new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
+            var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
+                ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
+                classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps));
+            try
+            {
+                _listeners.Add(await MailListener.BindAsync(options, _boss, _workers));
+            }
+            catch (ListenerBindException e)
+            {
+                throw new ListenerBindException($"mailactors.listeners.{ListenerNames.Of(kind)}.port: {e.Message}");
+            }
+            log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(kind), options.Endpoint);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(_listeners.Select(l => l.CloseAsync()));
+        if (_boss is not null) await Task.WhenAll(_boss.ShutdownGracefullyAsync(TimeSpan.Zero, TimeSpan.FromSeconds(1)),
+            _workers!.ShutdownGracefullyAsync(TimeSpan.Zero, TimeSpan.FromSeconds(1)));
+    }
+}

@@ -1,0 +1,53 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using MailActors.AuthFailures;
+using MailActors.Host.Configuration;
+using MailActors.Mailboxes;
+using MailActors.Policy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailActors.Host.Server;
+
+/// <summary>Wires the node: storage, the actor system (singletons, sharding) and the listeners.</summary>
+public static class MailActorsServer
+{
+    public static IHost Build(LoadedConfig config, Action<ILoggingBuilder>? logging = null)
+    {
+        var settings = config.Settings;
+        var services = MailServices.Open(settings);
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        logging?.Invoke(builder.Logging);
+        builder.Services.AddSingleton(services);
+
+        var table = PolicyTable.FromSettings(settings);
+        var classifier = new ZoneClassifier(settings.Networks);
+        builder.Services.AddAkka("mailactors", (akka, _) =>
+        {
+            akka.AddHocon(config.Root, HoconAddMode.Prepend)
+                .ConfigureLoggers(loggers =>
+                {
+                    loggers.ClearLoggers();
+                    loggers.AddLoggerFactory();
+                })
+                .WithSingleton<PolicyActor>("policy", PolicyActor.Props(classifier, table),
+                    new ClusterSingletonOptions { Role = "mail" })
+                .WithSingleton<AuthFailureTracker>("auth-failures", AuthFailureTracker.Props(settings.Limits.AuthFailures),
+                    new ClusterSingletonOptions { Role = "mail" })
+                .WithShardRegion<MailboxEntity>("mailbox", account => MailboxEntity.Props(account, services.Messages),
+                    new MailboxProtocol.MessageExtractor(),
+                    new ShardOptions { Role = "mail", StateStoreMode = StateStoreMode.DData, RememberEntities = false });
+        });
+        builder.Services.AddSingleton<ListenerService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ListenerService>());
+        return builder.Build();
+    }
+}

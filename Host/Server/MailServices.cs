@@ -1,0 +1,33 @@
+using MailActors.Accounts;
+using MailActors.Configuration;
+using MailActors.Storage;
+
+namespace MailActors.Host.Server;
+
+/// <summary>Storage and accounts opened from settings: what both the server and the CLI commands use.</summary>
+public sealed class MailServices
+{
+    public required MailActorsSettings Settings { get; init; }
+    public required IAccountStore Accounts { get; init; }
+    public required IMessageStore Messages { get; init; }
+    public required ApopSecretCipher ApopCipher { get; init; }
+
+    public static MailServices Open(MailActorsSettings settings)
+    {
+        var store = settings.Storage.Provider switch
+        {
+            StorageProvider.Sqlite => SqliteStore.Open(settings.Storage.ConnectionString.Length > 0
+                ? settings.Storage.ConnectionString
+                : SqliteStore.DatabasePath(settings.DataDir)),
+            _ => throw new ConfigurationError(
+                "mailactors.storage.provider: \"postgresql\" is not available in this build yet; use \"sqlite\""),
+        };
+        return new MailServices
+        {
+            Settings = settings,
+            Accounts = store,
+            Messages = store,
+            ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
+        };
+    }
+}

@@ -1,0 +1,17 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MailActors.Policy;
+using MailActors.Sessions;
+
+namespace MailActors.Transport.Listeners;
+
+/// <summary>One listener: where it binds, how TLS applies, and who starts its sessions.</summary>
+public sealed record ListenerOptions(
+    ListenerKind Kind,
+    IPEndPoint Endpoint,
+    X509Certificate2 Certificate,
+    bool ImplicitTls,
+    int MaxLineLength,
+    TimeSpan IdleTimeout,
+    Func<IPAddress, bool> IsTrustedProxy,
+    ISessionFactory Sessions);

@@ -1,0 +1,71 @@
+using System.Net;
+using DotNetty.Buffers;
+using DotNetty.Codecs;
+using DotNetty.Handlers.Timeout;
+using DotNetty.Transport.Bootstrapping;
+using DotNetty.Transport.Channels;
+using DotNetty.Transport.Channels.Sockets;
+using MailActors.Transport.Proxy;
+
+namespace MailActors.Transport.Listeners;
+
+/// <summary>
+/// One DotNetty listener per port. Each accepted channel's pipeline:
+/// PROXY header check → TLS (implicit-TLS listeners) → idle timer → line framing with a length limit → session bridge.
+/// </summary>
+public sealed class MailListener
+{
+    internal const string LinesHandler = "lines";
+    private readonly ListenerOptions _options;
+    private IChannel? _channel;
+
+    private MailListener(ListenerOptions options) => _options = options;
+
+    public ListenerOptions Options => _options;
+
+    public IPEndPoint BoundEndpoint => (IPEndPoint)_channel!.LocalAddress;
+
+    /// <exception cref="ListenerBindException">the port cannot be bound.</exception>
+    public static async Task<MailListener> BindAsync(ListenerOptions options, IEventLoopGroup boss, IEventLoopGroup workers)
+    {
+        var listener = new MailListener(options);
+        var bootstrap = new ServerBootstrap()
+            .Group(boss, workers)
+            .Channel<TcpServerSocketChannel>()
+            .Option(ChannelOption.SoBacklog, 4096)
+            .Option(ChannelOption.SoReuseaddr, true)
+            .ChildOption(ChannelOption.AutoRead, false)
+            .ChildOption(ChannelOption.TcpNodelay, true)
+            .ChildOption(ChannelOption.Allocator, UnpooledByteBufferAllocator.Default)
+            .ChildHandler(new ActionChannelInitializer<ISocketChannel>(listener.InitChannel));
+        try
+        {
+            listener._channel = await bootstrap.BindAsync(options.Endpoint);
+        }
+        catch (Exception e)
+        {
+            throw new ListenerBindException(
+                $"listener {Policy.ListenerNames.Of(options.Kind)}: cannot listen on {options.Endpoint}: {e.GetBaseException().Message}");
+        }
+        return listener;
+    }
+
+    private void InitChannel(ISocketChannel channel)
+    {
+        var peer = ((IPEndPoint)channel.RemoteAddress).Address;
+        var trusted = _options.IsTrustedProxy(peer);
+        var pipeline = channel.Pipeline;
+        pipeline.AddLast("proxy", new ProxyHeaderDecoder(trusted));
+        if (_options.ImplicitTls) pipeline.AddLast("tls", TlsHandlers.Server(_options.Certificate));
+        pipeline.AddLast("idle", new IdleStateHandler(_options.IdleTimeout, TimeSpan.Zero, TimeSpan.Zero));
+        pipeline.AddLast(LinesHandler, NewLineDecoder(_options));
+        pipeline.AddLast("session", new SessionBridge(_options, awaitProxyHeader: trusted));
+    }
+
+    internal static LineBasedFrameDecoder NewLineDecoder(ListenerOptions options) =>
+        new(options.MaxLineLength, stripDelimiter: true, failFast: true);
+
+    public Task CloseAsync() => _channel?.CloseAsync() ?? Task.CompletedTask;
+}
+
+public sealed class ListenerBindException(string message) : Exception(message);
