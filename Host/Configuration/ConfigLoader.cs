@@ -20,11 +20,14 @@ public static class ConfigLoader
         return new LoadedConfig(root, SettingsReader.Read(root, portOffset));
     }
 
-    public static Config Embedded(string resource)
+    public static Config Embedded(string resource) => ConfigurationFactory.ParseString(EmbeddedText(resource));
+
+    /// <summary>A built-in profile's text (<c>hocon/mailactors.conf</c>, <c>hocon/akka.conf</c>, <c>hocon/test.conf</c>).</summary>
+    public static string EmbeddedText(string resource)
     {
         using var stream = typeof(ConfigLoader).Assembly.GetManifestResourceStream(resource)
                            ?? throw new InvalidOperationException($"built-in configuration {resource} is missing from the build");
-        return ConfigurationFactory.ParseString(new StreamReader(stream).ReadToEnd());
+        return new StreamReader(stream).ReadToEnd();
     }
 
     private static Config ParseFile(string file)

@@ -33,7 +33,6 @@ public sealed class MailListener
             .Group(boss, workers)
             .Channel<TcpServerSocketChannel>()
             .Option(ChannelOption.SoBacklog, 4096)
-            .Option(ChannelOption.SoReuseaddr, true)
             .ChildOption(ChannelOption.AutoRead, false)
             .ChildOption(ChannelOption.TcpNodelay, true)
             .ChildOption(ChannelOption.Allocator, UnpooledByteBufferAllocator.Default)

@@ -1,0 +1,110 @@
+using MailActors.Tests.Support;
+using MailKit.Security;
+
+namespace MailActors.Tests.Pop3;
+
+/// <summary>Bad input gets a reply or a clean close, never a crash, and never disturbs other sessions (SPEC 14).</summary>
+public sealed class Pop3RobustnessTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.StartAsync("mailactors.limits { max-line-length = 200, idle-timeout = 2s, max-connections-per-address = 2 }");
+        await _server.AddUserAsync("steady", "pw");
+        await _server.DeliverAsync("steady", "Subject: steady\n\nstill here\n");
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Random_bytes_get_errors_or_a_close_while_another_session_carries_on()
+    {
+        using var good = await Pop3Clients.ConnectAsync(_server, TestServer.Inside, _server.Pop3Port, SecureSocketOptions.None);
+        await good.AuthenticateAsync("steady", "pw");
+
+        var random = new Random(1939);
+        for (var round = 0; round < 5; round++)
+        {
+            await using var bad = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
+            await bad.ReadLineAsync();
+            var garbage = new byte[8192];
+            random.NextBytes(garbage);
+            await bad.SendBytesAsync(garbage);
+            var line = await bad.ReadLineAsync();
+            Assert.True(line is null || line.StartsWith("-ERR"), $"unexpected reply: {line}");
+            Assert.True(await bad.ClosedByServerAsync());
+        }
+
+        Assert.Equal("steady", (await good.GetMessageAsync(0)).Subject);
+        await good.DisconnectAsync(true);
+    }
+
+    [Fact]
+    public async Task An_endless_line_is_refused_and_the_session_goes_on_after_it()
+    {
+        await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
+        await raw.ReadLineAsync();
+        var endless = new string('A', 100_000);
+        await raw.SendAsync(endless);
+        await raw.SendAsync(endless + "\r\nCAPA\r\n");
+        Assert.Equal("-ERR line too long", await raw.ReadLineAsync());
+        Assert.StartsWith("+OK", await raw.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task Ten_bad_commands_close_the_session()
+    {
+        await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
+        await raw.ReadLineAsync();
+        for (var i = 0; i < 9; i++) Assert.StartsWith("-ERR", await raw.CommandAsync("XYZZY"));
+        Assert.StartsWith("-ERR", await raw.CommandAsync("XYZZY"));
+        Assert.StartsWith("-ERR [SYS/PERM]", await raw.ReadLineAsync());
+        Assert.True(await raw.ClosedByServerAsync());
+    }
+
+    [Fact]
+    public async Task An_idle_session_is_logged_out()
+    {
+        await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
+        await raw.ReadLineAsync();
+        Assert.StartsWith("-ERR autologout", await raw.ReadLineAsync());
+        Assert.True(await raw.ClosedByServerAsync());
+    }
+
+    [Fact]
+    public async Task Connections_from_one_outside_address_are_limited_but_inside_ones_are_not()
+    {
+        await using var one = await RawClient.ConnectAsync(TestServer.Outside, _server.Pop3Port);
+        await using var two = await RawClient.ConnectAsync(TestServer.Outside, _server.Pop3Port);
+        Assert.StartsWith("+OK", await one.ReadLineAsync());
+        Assert.StartsWith("+OK", await two.ReadLineAsync());
+        await using (var three = await RawClient.ConnectAsync(TestServer.Outside, _server.Pop3Port))
+        {
+            Assert.StartsWith("-ERR [SYS/TEMP]", await three.ReadLineAsync());
+            Assert.True(await three.ClosedByServerAsync());
+        }
+
+        var inside = new List<RawClient>();
+        for (var i = 0; i < 3; i++)
+        {
+            inside.Add(await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port));
+            Assert.StartsWith("+OK", await inside[^1].ReadLineAsync());
+        }
+        foreach (var c in inside) await c.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Clear_text_pipelined_after_stls_is_discarded()
+    {
+        await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
+        await raw.ReadLineAsync();
+        await raw.SendAsync("STLS\r\nUSER steady\r\n");
+        Assert.StartsWith("+OK", await raw.ReadLineAsync());
+        await raw.StartTlsAsync();
+        // Had "USER steady" survived the switch, PASS would be accepted here.
+        Assert.StartsWith("-ERR", await raw.CommandAsync("PASS pw"));
+        Assert.StartsWith("+OK", await raw.CommandAsync("USER steady"));
+        Assert.StartsWith("+OK maildrop", await raw.CommandAsync("PASS pw"));
+    }
+}

@@ -1,0 +1,31 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MailKit.Net.Pop3;
+using MailKit.Security;
+
+namespace MailActors.Tests.Support;
+
+/// <summary>MailKit POP3 clients bound to a chosen source address, trusting only the server's own root CA.</summary>
+public static class Pop3Clients
+{
+    public static async Task<Pop3Client> ConnectAsync(TestServer server, IPAddress from, int port, SecureSocketOptions security)
+    {
+        var client = new Pop3Client
+        {
+            LocalEndPoint = new IPEndPoint(from, 0),
+            Timeout = 15_000,
+            CheckCertificateRevocation = false,
+        };
+        var ca = server.Ca;
+        client.ServerCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return certificate is not null && chain.Build(new X509Certificate2(certificate));
+        };
+        await client.ConnectAsync("127.0.0.1", port, security);
+        return client;
+    }
+}

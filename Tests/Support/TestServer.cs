@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using MailActors.Accounts;
+using MailActors.Storage;
+using MailActors.Host.Configuration;
+using MailActors.Host.Server;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailActors.Tests.Support;
+
+/// <summary>
+/// The real host, started in-process on free ports with its own data folder, under the test profile
+/// (<c>hocon/test.conf</c>): 127.0.0.1 inside, 127.0.0.3 dial-up, 127.0.0.2 outside.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public static readonly IPAddress Inside = IPAddress.Parse("127.0.0.1");
+    public static readonly IPAddress Outside = IPAddress.Parse("127.0.0.2");
+    public static readonly IPAddress Dialup = IPAddress.Parse("127.0.0.3");
+
+    private readonly string _extraHocon;
+    private IHost? _host;
+
+    public string DataDir { get; }
+    public int Pop3Port { get; }
+    public int Pop3sPort { get; }
+    public int ApopPort { get; }
+    public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
+    public X509Certificate2 Ca => X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(DataDir, "tls", "ca.pem")));
+
+    private TestServer(string extraHocon)
+    {
+        _extraHocon = extraHocon;
+        DataDir = Directory.CreateTempSubdirectory("mailactors-test-").FullName;
+        Pop3Port = FreePort();
+        Pop3sPort = FreePort();
+        ApopPort = FreePort();
+    }
+
+    public static async Task<TestServer> StartAsync(string extraHocon = "")
+    {
+        var server = new TestServer(extraHocon);
+        await server.StartHostAsync();
+        return server;
+    }
+
+    public LoadedConfig Config() => ConfigLoader.Load([], null,
+        ConfigLoader.EmbeddedText("hocon/test.conf"),
+        $$"""
+          mailactors {
+            data-dir = "{{DataDir}}"
+            listeners { pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.port = {{ApopPort}} }
+          }
+          """,
+        _extraHocon);
+
+    private async Task StartHostAsync()
+    {
+        _host = MailActorsServer.Build(Config(), logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await _host.StartAsync();
+    }
+
+    /// <summary>A clean stop and a fresh start on the same ports and data.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartHostAsync();
+    }
+
+    public async Task StopAsync()
+    {
+        if (_host is null) return;
+        await _host.StopAsync();
+        _host.Dispose();
+        _host = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+    }
+
+    public async Task AddUserAsync(string name, string password, string? apopSecret = null)
+    {
+        await Services.Accounts.AddAccountAsync(name, PasswordHasher.Hash(password));
+        if (apopSecret is not null) await Services.Accounts.SetApopSecretAsync(name, Services.ApopCipher.Seal(apopSecret));
+    }
+
+    public Task<StoredMessageInfo> DeliverAsync(string name, string text) =>
+        Services.Messages.DeliverAsync(name, MessageText.ToCrlf(Encoding.UTF8.GetBytes(text)), null);
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}

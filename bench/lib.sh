@@ -1,0 +1,151 @@
+# bench/lib.sh -- shared helpers for the MailActors benchmark scripts (sourced, not run).
+#
+# Builds our server (Release) from the repository the bench/ directory lives in,
+# writes a config, starts/stops the server by the PID it recorded (never by
+# name), waits for its ports with a deadline, reads its RSS.
+#
+# Environment (all optional):
+#   REPO        repository to build (default: the parent of bench/)
+#   PEERS       peer-benchmark directory (default: $REPO/../shared/bench/peers,
+#               else /work/shared/bench/peers)
+#   BUILD_OUT   publish directory (default: /tmp/mailactors-bench-build)
+#   SKIP_BUILD  1 = reuse an existing $BUILD_OUT/mailactors.dll
+#   PY          python3 for the clients (default: /usr/bin/python3, as the peer run)
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="${REPO:-$(cd "$BENCH_DIR/.." && pwd)}"
+if [ -z "${PEERS:-}" ]; then
+  if [ -f "$REPO/../shared/bench/peers/peerbench.py" ]; then PEERS="$(cd "$REPO/../shared/bench/peers" && pwd)"
+  else PEERS=/work/shared/bench/peers; fi
+fi
+BUILD_OUT="${BUILD_OUT:-/tmp/mailactors-bench-build}"
+PY="${PY:-/usr/bin/python3}"
+[ -x "$PY" ] || PY="$(command -v python3)"
+
+MA_PID=""        # PID of the server this shell started (empty: none running)
+MA_CONF=""       # its config file
+MA_LOG=""        # its log (stdout + stderr)
+
+bench_log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+
+# ma_build: dotnet publish $REPO/Host -> $BUILD_OUT. Intermediate files go to
+# $BUILD_OUT.artifacts (--artifacts-path), so the repository's own bin/ and obj/
+# are not touched by a benchmark build.
+ma_build() {
+  if [ "${SKIP_BUILD:-0}" = 1 ] && [ -f "$BUILD_OUT/mailactors.dll" ]; then
+    bench_log "SKIP_BUILD=1: using $BUILD_OUT/mailactors.dll"
+    return 0
+  fi
+  case "$BUILD_OUT" in /tmp/*) ;; *) echo "BUILD_OUT must be under /tmp (is $BUILD_OUT)" >&2; return 1 ;; esac
+  bench_log "building $REPO/Host (Release) -> $BUILD_OUT"
+  rm -rf "$BUILD_OUT"
+  dotnet publish "$REPO/Host/MailActors.Host.csproj" -c Release -o "$BUILD_OUT" \
+    --artifacts-path "$BUILD_OUT.artifacts" -nologo -v quiet -clp:ErrorsOnly \
+    || { echo "build failed" >&2; return 1; }
+  [ -f "$BUILD_OUT/mailactors.dll" ] || { echo "build produced no $BUILD_OUT/mailactors.dll" >&2; return 1; }
+  bench_log "built: $(git -C "$REPO" log -1 --format='%h %s' 2>/dev/null | cut -c1-80)$(git -C "$REPO" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')"
+}
+
+# ma_write_config FILE DATADIR POP3_PORT POP3S_PORT APOP_PORT [CERT KEY]
+# An empty port disables that listener. CERT/KEY empty: the server generates its own.
+ma_write_config() {
+  local file="$1" data="$2" p="$3" ps="$4" pa="$5" cert="${6:-}" key="${7:-}"
+  local l_pop3 l_pop3s l_apop
+  if [ -n "$p" ];  then l_pop3="pop3 { enabled = on, port = $p }";   else l_pop3="pop3.enabled = off"; fi
+  if [ -n "$ps" ]; then l_pop3s="pop3s { enabled = on, port = $ps }"; else l_pop3s="pop3s.enabled = off"; fi
+  if [ -n "$pa" ]; then l_apop="apop { enabled = on, port = $pa }";   else l_apop="apop.enabled = off"; fi
+  mkdir -p "$(dirname "$file")"
+  cat > "$file" <<EOF
+# written by bench/lib.sh for a benchmark run
+mailactors {
+  hostname = "localhost"
+  data-dir = "$data"
+  bind-address = "127.0.0.1"
+  networks.internal = ["127.0.0.0/8"]
+  listeners {
+    $l_pop3
+    $l_pop3s
+    $l_apop
+    smtp.enabled = off
+    submission.enabled = off
+  }
+  tls { certificate = "$cert", key = "$key" }
+  limits.max-connections-per-address = 100000
+  admin.http = ""
+}
+EOF
+  MA_CONF="$file"
+}
+
+# ma_cli ARGS...: one CLI call against $MA_CONF (about 0.2 s each).
+ma_cli() { dotnet "$BUILD_OUT/mailactors.dll" --config "$MA_CONF" "$@"; }
+
+port_listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q LISTEN; }
+
+# ma_start LOG SECONDS PORT...: start the server in the background, wait until
+# every PORT listens (deadline SECONDS). Sets MA_PID. The caller's ulimit -n applies.
+ma_start() {
+  local log="$1" secs="$2"; shift 2
+  local port
+  for port in "$@"; do
+    if port_listening "$port"; then echo "port 127.0.0.1:$port is already in use; stop whatever listens there first" >&2; return 1; fi
+  done
+  MA_LOG="$log"
+  mkdir -p "$(dirname "$log")"
+  # exec: the PID we record is the dotnet process itself (what procmon and VmRSS read)
+  DOTNET_CLI_TELEMETRY_OPTOUT=1 nohup bash -c 'exec dotnet "$0" --config "$1" serve' \
+    "$BUILD_OUT/mailactors.dll" "$MA_CONF" > "$log" 2>&1 < /dev/null &
+  MA_PID=$!
+  local t_end=$(( $(date +%s) + secs ))
+  for port in "$@"; do
+    until port_listening "$port"; do
+      if ! kill -0 "$MA_PID" 2>/dev/null; then
+        echo "server exited during start-up; last log lines:" >&2; tail -20 "$log" >&2; MA_PID=""; return 1
+      fi
+      if [ "$(date +%s)" -ge "$t_end" ]; then
+        echo "server: nothing listens on 127.0.0.1:$port after $secs s; last log lines:" >&2; tail -20 "$log" >&2; return 1
+      fi
+      sleep 0.1
+    done
+  done
+  bench_log "mailactors started (pid $MA_PID, ports $*, log $log)"
+}
+
+# ma_stop: SIGTERM to the PID we started, wait up to 30 s, then SIGKILL that PID only.
+ma_stop() {
+  [ -n "$MA_PID" ] || return 0
+  if kill -0 "$MA_PID" 2>/dev/null; then
+    kill -TERM "$MA_PID" 2>/dev/null || true
+    local i=0
+    while kill -0 "$MA_PID" 2>/dev/null && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+    if kill -0 "$MA_PID" 2>/dev/null; then
+      echo "server pid $MA_PID did not stop within 30 s of SIGTERM; sending SIGKILL" >&2
+      kill -KILL "$MA_PID" 2>/dev/null || true
+    else
+      bench_log "mailactors stopped (pid $MA_PID, $((i/10)).$((i%10)) s after SIGTERM)"
+    fi
+  fi
+  wait "$MA_PID" 2>/dev/null || true
+  MA_PID=""
+}
+
+ma_rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# ma_log_summary LOG: warnings/errors the server logged, by kind (counts + first examples).
+ma_log_summary() {
+  local log="$1"
+  [ -f "$log" ] || return 0
+  local n_warn n_err n_fail
+  n_warn=$(grep -c -E '^[0-9TZ:.-]+ warn:' "$log" || true)
+  n_err=$(grep -c -E '^[0-9TZ:.-]+ (fail|crit|error):|Exception' "$log" || true)
+  n_fail=$(grep -c 'login refused' "$log" || true)
+  echo "server log $log: $(wc -l < "$log") lines, $n_warn warnings, $n_err errors/exceptions, $n_fail refused logins"
+  if [ "$n_err" -gt 0 ] || [ "$n_warn" -gt 0 ] || [ "$n_fail" -gt 0 ]; then
+    echo "  distinct warning/error/refusal lines (timestamps, ids and numbers masked; count x text):"
+    grep -E '^[0-9TZ:.-]+ (warn|fail|crit|error):|Exception|login refused' "$log" \
+      | sed -E 's/^[0-9TZ:.-]+ //; s/\[[0-9]+\/[0-9]+\/[0-9]+ [0-9:.]+Z\]//; s/\[Thread [0-9]+\]//; s/[0-9a-f]{16,}/<hex>/g; s/[0-9]+/N/g' \
+      | sort | uniq -c | sort -rn | head -15 | cut -c1-300 | sed 's/^/    /'
+  fi
+  echo "  session outcomes (pop3 session end ... outcome=):"
+  grep -o 'outcome=.*' "$log" | sort | uniq -c | sort -rn | head -10 | sed 's/^/    /' || true
+}
