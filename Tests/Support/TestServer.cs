@@ -30,7 +30,7 @@ public sealed class TestServer : IAsyncDisposable
     public int Pop3sPort { get; }
     public int ApopPort { get; }
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
-    public X509Certificate2 Ca => X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(DataDir, "tls", "ca.pem")));
+    public X509Certificate2 Ca => X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Config().Settings.DataDir, "tls", "ca.pem")));
 
     private TestServer(string extraHocon)
     {

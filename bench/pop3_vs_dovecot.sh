@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# pop3_vs_dovecot.sh -- POP3 side by side: Dovecot (perf profile) and MailActors,
+# same machine, same session, same client (the peer driver peerbench.py), same
+# fixture bytes (gen_mailbox.py: 50 mailboxes x 1000 messages x 4096 bytes), same
+# TLS certificate and key.
+#
+#   bash bench/pop3_vs_dovecot.sh              # full run (REPS=1; about 10-15 min on 2 cores)
+#   QUICK=1 bash bench/pop3_vs_dovecot.sh      # smoke run (1 rep, 1 and 10 clients, 10 sessions, 20 logins/client; ~3 min)
+#   REPS=3 bash bench/pop3_vs_dovecot.sh       # the repetitions of the published peer run (about 30+ min)
+#
+# Steps:
+#   1. the peer fixture: runs ../shared/bench/peers/setup.sh if /etc/dovecot/peerbench or the
+#      Maildirs are missing (installs Dovecot + Postfix, makes the fixture; needs root);
+#   2. builds our server (Release) from this repository into $BUILD_OUT (under /tmp);
+#   3. Dovecot: daemons.sh start-dovecot perf; peerbench.py pop3 --profile perf; daemons.sh stop-dovecot;
+#   4. ours: fresh data dir, accounts pop1..pop50 (mailactors user add / user apop, password and
+#      APOP secret popN-secret), the same Maildir messages loaded into SQLite (load_fixture.py),
+#      server started with the Dovecot certificate; peerbench.py pop3 --profile ours --pop3-port
+#      --pop3s-port --pid --no-apop; then the APOP series with peerbench's own client code pointed
+#      at our apop listener (pop3_apop_login.py; peerbench.py cannot point APOP at another port);
+#      server stopped, its log summarised;
+#   5. compare_pop3.py prints the table (also written to $OUTDIR/summary.md).
+#
+# Every daemon started here is stopped on exit (trap), by its PID / daemons.sh, never by name.
+# All traffic goes to 127.0.0.1. Must run as root (Dovecot, setup.sh).
+#
+# Environment: QUICK, REPS, CLIENTS (default 1,10,50), TOTAL_SESSIONS (100), LOGINS (per client, 200),
+#   OURS_POP3_PORT (2110), OURS_POP3S_PORT (2995), OURS_APOP_PORT (21110), DATA (/tmp/mabench),
+#   OUTDIR (bench/out/pop3-vs-dovecot-DATE), DOVECOT_JSON (reuse an earlier Dovecot result instead of
+#   running Dovecot again), SKIP_BUILD, BUILD_OUT, REPO, PEERS, PY (see bench/lib.sh).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+# shellcheck source=/dev/null
+. "$PEERS/env.sh"    # PB_ROOT, POP_USERS, POP_MSGS, POP3_PORT, POP3S_PORT, DOVECOT_CONF_DIR
+
+[ "$(id -u)" = 0 ] || { echo "pop3_vs_dovecot.sh: must run as root (Dovecot, setup.sh)" >&2; exit 1; }
+
+QUICK="${QUICK:-0}"
+if [ "$QUICK" = 1 ]; then
+  REPS="${REPS:-1}"; CLIENTS="${CLIENTS:-1,10}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-10}"; LOGINS="${LOGINS:-20}"
+else
+  REPS="${REPS:-1}"; CLIENTS="${CLIENTS:-1,10,50}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-100}"; LOGINS="${LOGINS:-200}"
+fi
+OURS_POP3_PORT="${OURS_POP3_PORT:-2110}"
+OURS_POP3S_PORT="${OURS_POP3S_PORT:-2995}"
+OURS_APOP_PORT="${OURS_APOP_PORT:-21110}"
+DATA="${DATA:-/tmp/mabench}"
+OUTDIR="${OUTDIR:-$HERE/out/pop3-vs-dovecot-$(date -u +%Y%m%d-%H%M%S)$([ "$QUICK" = 1 ] && echo -quick || true)}"
+RUN_LIMIT=3600   # seconds: hard bound on each driver invocation (its own per-run timeout is 300 s)
+case "$DATA" in /tmp/*) ;; *) echo "DATA must be under /tmp (is $DATA)" >&2; exit 1 ;; esac
+
+STARTED_DOVECOT=0
+cleanup() {
+  local rc=$?
+  ma_stop || true
+  if [ "$STARTED_DOVECOT" = 1 ]; then "$PEERS/daemons.sh" stop-dovecot || true; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$OUTDIR"
+bench_log "results -> $OUTDIR (REPS=$REPS CLIENTS=$CLIENTS TOTAL_SESSIONS=$TOTAL_SESSIONS LOGINS=$LOGINS/client)"
+PB_COMMON=(--reps "$REPS" --clients "$CLIENTS" --total-sessions "$TOTAL_SESSIONS" --messages "$POP_MSGS"
+           --login-clients 10 --logins-per-client "$LOGINS" --timeout 300)
+
+# ------------------------------------------------------------------ 1. fixture
+fixture_ok() {
+  [ -f "$DOVECOT_CONF_DIR/dovecot-perf.conf" ] && [ -s "$DOVECOT_CONF_DIR/cert.pem" ] || return 1
+  command -v dovecot >/dev/null || return 1
+  local u n
+  for u in 1 "$POP_USERS"; do
+    n=$(( $(ls "$PB_ROOT/mail/example.test/pop$u/Maildir/new" 2>/dev/null | wc -l) \
+        + $(ls "$PB_ROOT/mail/example.test/pop$u/Maildir/cur" 2>/dev/null | wc -l) ))
+    [ "$n" = "$POP_MSGS" ] || return 1
+  done
+}
+if [ -n "${DOVECOT_JSON:-}" ]; then
+  fixture_ok || { echo "DOVECOT_JSON given, but the peer fixture is missing; run without DOVECOT_JSON" >&2; exit 1; }
+elif ! fixture_ok; then
+  bench_log "peer fixture missing: running $PEERS/setup.sh"
+  "$PEERS/setup.sh"
+fi
+fixture_ok || { echo "the peer fixture is still incomplete after setup.sh" >&2; exit 1; }
+
+# ------------------------------------------------------------------ 2. build
+ma_build
+"$PY" "$PEERS/peerbench.py" env --out "$OUTDIR/env.json" >/dev/null
+
+# ------------------------------------------------------------------ 3. Dovecot
+if [ -n "${DOVECOT_JSON:-}" ]; then
+  bench_log "reusing Dovecot results $DOVECOT_JSON"
+  cp "$DOVECOT_JSON" "$OUTDIR/pop3-dovecot.json"
+else
+  if "$PEERS/daemons.sh" status | grep -q 'dovecot: running'; then
+    echo "a benchmark Dovecot is already running (daemons.sh status); stop it first" >&2; exit 1
+  fi
+  bench_log "== Dovecot (perf profile) on 127.0.0.1:$POP3_PORT / :$POP3S_PORT"
+  STARTED_DOVECOT=1
+  "$PEERS/daemons.sh" start-dovecot perf
+  set +e
+  timeout "$RUN_LIMIT" "$PY" "$PEERS/peerbench.py" pop3 --profile perf "${PB_COMMON[@]}" \
+    --out "$OUTDIR/pop3-dovecot.json" 2>&1 | tee "$OUTDIR/driver-dovecot.log"
+  rc_dovecot=${PIPESTATUS[0]}
+  set -e
+  "$PEERS/daemons.sh" stop-dovecot
+  STARTED_DOVECOT=0
+  [ "$rc_dovecot" = 0 ] || bench_log "WARNING: Dovecot driver exited $rc_dovecot (see $OUTDIR/driver-dovecot.log)"
+  [ -f "$OUTDIR/pop3-dovecot.json" ] || { echo "no Dovecot results" >&2; exit 1; }
+fi
+
+# ------------------------------------------------------------------ 4. ours
+bench_log "== MailActors: fixture in $DATA"
+rm -rf "$DATA"; mkdir -p "$DATA"
+ma_write_config "$DATA/mailactors.conf" "$DATA/data" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT" \
+  "$DOVECOT_CONF_DIR/cert.pem" "$DOVECOT_CONF_DIR/key.pem"
+t0=$(date +%s)
+ma_cli user list >/dev/null      # creates the store and its schema
+add_user() {  # popN: login password and APOP secret both "popN-secret", as in Dovecot's users file
+  echo "pop$1-secret" | ma_cli user add "pop$1" --password-stdin >/dev/null &&
+  echo "pop$1-secret" | ma_cli user apop "pop$1" --secret-stdin >/dev/null
+}
+pids=()
+for u in $(seq 1 "$POP_USERS"); do
+  add_user "$u" & pids+=($!)
+  if [ "${#pids[@]}" -ge 2 ]; then wait "${pids[0]}" || { echo "user add pop${u} failed" >&2; exit 1; }; pids=("${pids[@]:1}"); fi
+done
+for p in "${pids[@]}"; do wait "$p" || { echo "user add failed" >&2; exit 1; }; done
+"$PY" - "$DATA/data/mailactors.db" "$POP_USERS" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+n, a = c.execute("SELECT COUNT(*), COUNT(apop_secret) FROM accounts WHERE name LIKE 'pop%'").fetchone()
+if n != int(sys.argv[2]) or a != n: sys.exit(f"accounts: {n} made, {a} with APOP secret; expected {sys.argv[2]}")
+EOF
+bench_log "accounts pop1..pop$POP_USERS made with mailactors user add/apop in $(( $(date +%s) - t0 )) s"
+"$PY" "$HERE/load_fixture.py" messages --db "$DATA/data/mailactors.db" \
+  --maildir-base "$PB_ROOT/mail/example.test" --users "$POP_USERS" --expect "$POP_MSGS"
+
+ulimit -n 65536 2>/dev/null || true
+ma_start "$OUTDIR/server-ours.log" 60 "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
+rss_start=$(ma_rss_kb "$MA_PID")
+bench_log "== MailActors on 127.0.0.1:$OURS_POP3_PORT / :$OURS_POP3S_PORT / apop :$OURS_APOP_PORT (pid $MA_PID, VmRSS $((rss_start/1024)) MiB at start)"
+set +e
+timeout "$RUN_LIMIT" "$PY" "$PEERS/peerbench.py" pop3 --profile ours "${PB_COMMON[@]}" \
+  --pop3-port "$OURS_POP3_PORT" --pop3s-port "$OURS_POP3S_PORT" --pid "$MA_PID" --no-apop \
+  --out "$OUTDIR/pop3-ours.json" 2>&1 | tee "$OUTDIR/driver-ours.log"
+rc_ours=${PIPESTATUS[0]}
+timeout "$RUN_LIMIT" "$PY" "$HERE/pop3_apop_login.py" --peers "$PEERS" --port "$OURS_APOP_PORT" --pid "$MA_PID" \
+  --reps "$REPS" --login-clients 10 --logins-per-client "$LOGINS" --messages "$POP_MSGS" \
+  --out "$OUTDIR/pop3-ours-apop.json" 2>&1 | tee "$OUTDIR/driver-ours-apop.log"
+rc_apop=${PIPESTATUS[0]}
+set -e
+rss_end=$(ma_rss_kb "$MA_PID")
+ma_stop
+bench_log "MailActors VmRSS: $((rss_start/1024)) MiB at start, $((rss_end/1024)) MiB after the runs"
+[ "$rc_ours" = 0 ] || bench_log "WARNING: driver against ours exited $rc_ours (see $OUTDIR/driver-ours.log)"
+[ "$rc_apop" = 0 ] || bench_log "WARNING: APOP driver against ours exited $rc_apop (see $OUTDIR/driver-ours-apop.log)"
+ma_log_summary "$OUTDIR/server-ours.log" | tee "$OUTDIR/server-ours-summary.txt"
+
+# ------------------------------------------------------------------ 5. table
+[ -f "$OUTDIR/pop3-ours.json" ] || { echo "no results for ours" >&2; exit 1; }
+echo
+echo "== POP3: Dovecot (perf) vs MailActors -- $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, client and server on one box"
+apop_arg=()
+[ -f "$OUTDIR/pop3-ours-apop.json" ] && apop_arg=(--ours-apop "$OUTDIR/pop3-ours-apop.json")
+set +e
+"$PY" "$HERE/compare_pop3.py" --dovecot "$OUTDIR/pop3-dovecot.json" --ours "$OUTDIR/pop3-ours.json" \
+  "${apop_arg[@]}" --md "$OUTDIR/summary.md"
+rc_cmp=$?
+set -e
+echo "MailActors VmRSS: $((rss_start/1024)) MiB at start, $((rss_end/1024)) MiB after the runs" | tee -a "$OUTDIR/summary.md"
+bench_log "done: $OUTDIR/summary.md"
+exit "$rc_cmp"
