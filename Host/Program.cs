@@ -19,3 +19,10 @@ catch (Exception e) when (e is ConfigurationError or CliError or ListenerBindExc
     Console.Error.WriteLine($"mailactors: {e.Message}");
     return 1;
 }
+catch (Exception e)
+{
+    // Anything else is a fault of ours: still one line, with the details behind MAILACTORS_DEBUG=1.
+    Console.Error.WriteLine($"mailactors: unexpected {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+    if (Environment.GetEnvironmentVariable("MAILACTORS_DEBUG") == "1") Console.Error.WriteLine(e);
+    return 2;
+}

@@ -43,8 +43,12 @@ public static class SettingsReader
         var domains = List(c, "local-domains").Select(d => d.ToLowerInvariant()).ToList();
         if (domains.Count == 0) throw new ConfigurationError("mailactors.local-domains: name at least one domain");
 
+        var hostname = Str(c, "hostname");
+        if (Uri.CheckHostName(hostname) != UriHostNameType.Dns)
+            throw new ConfigurationError($"mailactors.hostname: \"{hostname}\" is not a host name");
+
         return new MailActorsSettings(
-            Hostname: Str(c, "hostname"),
+            Hostname: hostname,
             DataDir: dataDir,
             LocalDomains: domains,
             BindAddress: Address(c, "bind-address"),

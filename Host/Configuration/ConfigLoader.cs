@@ -16,7 +16,7 @@ public static class ConfigLoader
     {
         var root = Embedded(AkkaResource).WithFallback(Embedded(DefaultsResource));
         foreach (var file in files) root = ParseFile(file).WithFallback(root);
-        foreach (var text in overrides) root = ConfigurationFactory.ParseString(text).WithFallback(root);
+        foreach (var text in overrides) root = ConfigurationFactory.ParseString(EnvironmentSubstitution.Apply(text)).WithFallback(root);
         return new LoadedConfig(root, SettingsReader.Read(root, portOffset));
     }
 
@@ -38,7 +38,7 @@ public static class ConfigLoader
         {
             throw new ConfigurationError($"--config {file}: cannot read: {e.Message}");
         }
-        try { return ConfigurationFactory.ParseString(text); }
+        try { return ConfigurationFactory.ParseString(EnvironmentSubstitution.Apply(text)); }
         catch (Exception e)
         {
             throw new ConfigurationError($"--config {file}: not valid HOCON: {e.Message.Split('\n')[0]}");

@@ -44,6 +44,7 @@ public sealed class ConfigurationTests
     [InlineData("""mailactors.limits.max-recipients = 0""", "mailactors.limits.max-recipients")]
     [InlineData("""mailactors.listeners.pop3.port = 70000""", "mailactors.listeners.pop3.port")]
     [InlineData("""mailactors.tls.certificate = "/x.pem" """, "mailactors.tls")]
+    [InlineData("""mailactors.hostname = "" """, "mailactors.hostname")]
     public void A_bad_value_is_reported_naming_its_key(string hocon, string key)
     {
         var error = Assert.Throws<ConfigurationError>(() => ConfigLoader.Load([], null, hocon));
@@ -89,4 +90,27 @@ public sealed class ConfigurationTests
         await host.StopAsync();
         Directory.Delete(first.DataDir + "-2", true);
     }
+}
+
+public sealed class EnvironmentSubstitutionTests
+{
+    private static readonly Dictionary<string, string> Env = new() { ["MAIL_HOST"] = "pop.example.edu", ["PORT"] = "2110" };
+
+    private static string Apply(string hocon) => MailActors.Host.Configuration.EnvironmentSubstitution.Apply(hocon, Env.GetValueOrDefault);
+
+    [Fact]
+    public void A_set_variable_replaces_the_value() =>
+        Assert.Equal("mailactors.hostname = \"pop.example.edu\"", Apply("mailactors.hostname = ${?MAIL_HOST}"));
+
+    [Fact]
+    public void An_unset_variable_leaves_the_key_as_it_was()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString(Apply("a = 1\na = ${?NOT_SET}\nb = ${?PORT}"));
+        Assert.Equal(1, config.GetInt("a"));
+        Assert.Equal(2110, config.GetInt("b"));
+    }
+
+    [Fact]
+    public void Values_are_quoted_so_nothing_in_them_is_read_as_hocon() =>
+        Assert.Equal("x = \"a\\u0022b\"", MailActors.Host.Configuration.EnvironmentSubstitution.Apply("x = ${?V}", _ => "a\"b"));
 }

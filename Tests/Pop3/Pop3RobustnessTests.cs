@@ -41,6 +41,27 @@ public sealed class Pop3RobustnessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Garbage_instead_of_a_tls_handshake_on_995_is_cut_off()
+    {
+        await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3sPort);
+        await raw.SendAsync("USER steady\r\nPASS pw\r\n" + new string('x', 5000));
+        Assert.True(await raw.ClosedByServerAsync());
+    }
+
+    [Theory]
+    [InlineData(System.Security.Authentication.SslProtocols.Tls12)]
+    [InlineData(System.Security.Authentication.SslProtocols.Tls13)]
+    public async Task Pop3s_speaks_tls_1_2_and_1_3(System.Security.Authentication.SslProtocols protocol)
+    {
+        using var client = new MailKit.Net.Pop3.Pop3Client { SslProtocols = protocol, ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await client.ConnectAsync("127.0.0.1", _server.Pop3sPort, SecureSocketOptions.SslOnConnect);
+        Assert.Equal(protocol, client.SslProtocol);
+        await client.AuthenticateAsync("steady", "pw");
+        Assert.Equal(1, client.Count);
+        await client.DisconnectAsync(true);
+    }
+
+    [Fact]
     public async Task An_endless_line_is_refused_and_the_session_goes_on_after_it()
     {
         await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);

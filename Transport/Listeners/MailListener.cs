@@ -43,8 +43,7 @@ public sealed class MailListener
         }
         catch (Exception e)
         {
-            throw new ListenerBindException(
-                $"listener {Policy.ListenerNames.Of(options.Kind)}: cannot listen on {options.Endpoint}: {e.GetBaseException().Message}");
+            throw new ListenerBindException($"cannot listen on {options.Endpoint}: {e.GetBaseException().Message}");
         }
         return listener;
     }
