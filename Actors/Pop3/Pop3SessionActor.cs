@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using MailActors.Accounts;
@@ -7,6 +6,7 @@ using MailActors.AuthFailures;
 using MailActors.Mailboxes;
 using MailActors.Policy;
 using MailActors.Sessions;
+using MailActors.Storage;
 using static MailActors.Pop3.Pop3Effect;
 
 namespace MailActors.Pop3;
@@ -43,7 +43,8 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
 
     private sealed record LoginResult(Pop3Effect.Login Login, string? Account, Maildrop? Maildrop, string? Refusal);
 
-    private sealed record MessageRendered(byte[]? Bytes);
+    /// <summary>The message was written (or could not be read: <paramref name="Found"/> false).</summary>
+    private sealed record MessageSent(bool Found);
 
     private sealed record CommitResult(bool AllRemoved);
 
@@ -93,10 +94,10 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         CommonEvents();
     }
 
-    /// <summary>An effect is running: input waits in order until it is done.</summary>
-    private void Busy(Action<ReceiveActor> result)
+    /// <summary>An effect is running: input waits in order until its result arrives.</summary>
+    private void Busy<TResult>(Action<TResult> onResult)
     {
-        result(this);
+        Receive(onResult);
         CommonEvents();
         ReceiveAny(_ => Stash.Stash());
     }
@@ -173,7 +174,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         var address = _client.ToString();
         var challenge = _state!.Connection.ApopTimestamp;
         RunLogin(login, address, challenge, self, deps).PipeTo(self);
-        Become(() => Busy(_ => Receive<LoginResult>(OnLoginResult)));
+        Become(() => Busy<LoginResult>(OnLoginResult));
     }
 
     private static async Task<LoginResult> RunLogin(Pop3Effect.Login login, string address, string? challenge, IActorRef self, Pop3SessionDeps deps)
@@ -233,19 +234,22 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
     private void StartSend(SendMessage send)
     {
         var account = ((Pop3State.Transaction)_state!).Account;
-        var store = _deps.Messages;
-        store.ReadMessageAsync(account, send.Message.Id).ContinueWith(t =>
-                new MessageRendered(t.IsCompletedSuccessfully && t.Result is { } body
-                    ? MultiLineBody.Render(send.TopLines is null ? Pop3Reply.Octets(send.Message.Size) : Pop3Reply.TopFollows, body, send.TopLines)
-                    : null))
-            .PipeTo(Self);
-        Become(() => Busy(_ => Receive<MessageRendered>(rendered =>
+        SendAsync(account, send, _deps.Messages, _connection).PipeTo(Self, failure: _ => new MessageSent(false));
+        Become(() => Busy<MessageSent>(sent =>
         {
-            if (rendered.Bytes is null) _connection.Write(Pop3Reply.MessageGone);
-            else _connection.Write(rendered.Bytes);
+            if (!sent.Found) _connection.Write(Pop3Reply.MessageGone);
             Become(Ready);
             Stash.UnstashAll();
-        })));
+        }));
+    }
+
+    private static async Task<MessageSent> SendAsync(string account, SendMessage send, IMessageStore store, IClientConnection connection)
+    {
+        var body = await store.ReadMessageAsync(account, send.Message.Id);
+        if (body is null) return new MessageSent(false);
+        var first = send.TopLines is null ? Pop3Reply.Octets(send.Message.Size) : Pop3Reply.TopFollows;
+        await connection.WriteAsync(MultiLineBody.Render(first, body, send.TopLines));
+        return new MessageSent(true);
     }
 
     private void StartCommit(Commit commit)
@@ -254,12 +258,12 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         _deps.Mailboxes.Ask<MailboxProtocol.Committed>(new MailboxProtocol.Commit(commit.Account, Self, commit.DeletedIds), Pop3SessionDeps.AskTimeout)
             .ContinueWith(t => new CommitResult(t.IsCompletedSuccessfully && t.Result.AllRemoved))
             .PipeTo(Self);
-        Become(() => Busy(_ => Receive<CommitResult>(result =>
+        Become(() => Busy<CommitResult>(result =>
         {
             _holdsLock = false; // the commit released the lock
             Become(Ready);
             Apply(Pop3Machine.Committed(closed, result.AllRemoved));
-        })));
+        }));
     }
 
     private void Finish(string reply, string outcome)

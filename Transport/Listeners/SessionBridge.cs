@@ -98,9 +98,9 @@ internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHead
 
     // IClientConnection: called from the session actor, on any thread.
 
-    public void Write(string text) => Write(Encoding.Latin1.GetBytes(text));
+    public void Write(string text) => _context.WriteAndFlushAsync(Unpooled.WrappedBuffer(Encoding.Latin1.GetBytes(text)));
 
-    public void Write(byte[] bytes) => _context.WriteAndFlushAsync(Unpooled.WrappedBuffer(bytes));
+    public Task WriteAsync(byte[] bytes) => _context.WriteAndFlushAsync(Unpooled.WrappedBuffer(bytes));
 
     public void RequestRead() => _context.Channel.EventLoop.Execute(() => _context.Read());
 
