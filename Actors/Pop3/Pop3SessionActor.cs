@@ -234,7 +234,14 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
     private void StartSend(SendMessage send)
     {
         var account = ((Pop3State.Transaction)_state!).Account;
-        SendAsync(account, send, _deps.Messages, _connection).PipeTo(Self, failure: _ => new MessageSent(false));
+        var sending = SendAsync(account, send, _deps.Messages, _connection);
+        if (sending.IsCompletedSuccessfully)
+        {
+            // The common case (SQLite reads complete synchronously, the socket keeps up): no extra hop.
+            if (!sending.Result.Found) _connection.Write(Pop3Reply.MessageGone);
+            return;
+        }
+        sending.PipeTo(Self, failure: _ => new MessageSent(false));
         Become(() => Busy<MessageSent>(sent =>
         {
             if (!sent.Found) _connection.Write(Pop3Reply.MessageGone);

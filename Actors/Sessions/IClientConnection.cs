@@ -15,8 +15,9 @@ public interface IClientConnection
 
     void Write(string text);
 
-    /// <summary>Completes once the bytes are handed to the socket: a session waits for it before writing
-    /// the next large response, so a client that does not read cannot make the server buffer without bound.</summary>
+    /// <summary>Completes once the connection can take more (its outbound buffer is below the high-water mark):
+    /// a session waits for it before the next response, so a client that does not read cannot make the
+    /// server buffer without bound.</summary>
     Task WriteAsync(byte[] bytes);
 
     /// <summary>Backpressure: read the next chunk from the socket; nothing is read until asked.</summary>

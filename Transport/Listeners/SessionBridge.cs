@@ -100,7 +100,12 @@ internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHead
 
     public void Write(string text) => _context.WriteAndFlushAsync(Unpooled.WrappedBuffer(Encoding.Latin1.GetBytes(text)));
 
-    public Task WriteAsync(byte[] bytes) => _context.WriteAndFlushAsync(Unpooled.WrappedBuffer(bytes));
+    public Task WriteAsync(byte[] bytes)
+    {
+        var written = _context.WriteAndFlushAsync(Unpooled.WrappedBuffer(bytes));
+        // Below the channel's high-water mark the caller may go on at once; above it, it waits for the socket.
+        return _context.Channel.IsWritable ? Task.CompletedTask : written;
+    }
 
     public void RequestRead() => _context.Channel.EventLoop.Execute(() => _context.Read());
 
