@@ -6,11 +6,17 @@ namespace MailActors.Storage;
 /// The embedded store: one SQLite file in WAL mode (SPEC 9). Every method opens a pooled
 /// connection, so the store is safe to use from any thread.
 /// </summary>
-public sealed class SqliteStore : IAccountStore, IMessageStore
+public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
 {
     private readonly string _connectionString;
 
-    private SqliteStore(string connectionString) => _connectionString = connectionString;
+    private readonly PreparedReader _bodyReader;
+
+    private SqliteStore(string connectionString)
+    {
+        _connectionString = connectionString;
+        _bodyReader = new PreparedReader(Connect, "SELECT body FROM messages WHERE account = $account AND id = $id", "$account", "$id");
+    }
 
     public static string DatabasePath(string dataDir) => Path.Combine(dataDir, "mailactors.db");
 
@@ -119,12 +125,13 @@ public sealed class SqliteStore : IAccountStore, IMessageStore
         return list;
     }
 
-    public async Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default)
-    {
-        await using var c = Connect();
-        await using var cmd = Command(c, "SELECT body FROM messages WHERE account = $account AND id = $id", ("$account", account), ("$id", id));
-        return await cmd.ExecuteScalarAsync(ct) as byte[];
-    }
+    public Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default) =>
+        Task.FromResult(_bodyReader.Run(cmd =>
+        {
+            cmd.Parameters["$account"].Value = account;
+            cmd.Parameters["$id"].Value = id;
+            return cmd.ExecuteScalar() as byte[];
+        }));
 
     public async Task DeleteMessagesAsync(string account, IReadOnlyCollection<long> ids, CancellationToken ct = default)
     {
@@ -141,6 +148,8 @@ public sealed class SqliteStore : IAccountStore, IMessageStore
         }
         await tx.CommitAsync(ct);
     }
+
+    public void Dispose() => _bodyReader.Dispose();
 
     private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] parameters)
     {

@@ -69,7 +69,7 @@ public static class UserCommands
 
     internal static async Task<int> Run(ParseResult parse, Func<MailServices, Task> action)
     {
-        var services = MailServices.Open(CommonOptions.Load(parse).Settings);
+        using var services = MailServices.Open(CommonOptions.Load(parse).Settings);
         await action(services);
         return 0;
     }

@@ -46,7 +46,7 @@ public sealed class ListenerService(
         var classifier = new ZoneClassifier(settings.Networks);
 
         _boss = new MultithreadEventLoopGroup(1);
-        _workers = new MultithreadEventLoopGroup();
+        _workers = new MultithreadEventLoopGroup(Environment.ProcessorCount); // DotNetty's default, twice that, only adds context switches
         foreach (var kind in new[] { ListenerKind.Pop3, ListenerKind.Pop3s, ListenerKind.Apop })
         {
             var listenerSettings = settings.Listeners[kind];

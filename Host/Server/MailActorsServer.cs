@@ -26,7 +26,7 @@ public static class MailActorsServer
             o.UseUtcTimestamp = true;
         });
         logging?.Invoke(builder.Logging);
-        builder.Services.AddSingleton(services);
+        builder.Services.AddSingleton(_ => services); // built by the container, so disposed with it
 
         var table = PolicyTable.FromSettings(settings);
         var classifier = new ZoneClassifier(settings.Networks);

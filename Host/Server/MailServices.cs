@@ -5,12 +5,14 @@ using MailActors.Storage;
 namespace MailActors.Host.Server;
 
 /// <summary>Storage and accounts opened from settings: what both the server and the CLI commands use.</summary>
-public sealed class MailServices
+public sealed class MailServices : IDisposable
 {
     public required MailActorsSettings Settings { get; init; }
     public required IAccountStore Accounts { get; init; }
     public required IMessageStore Messages { get; init; }
     public required ApopSecretCipher ApopCipher { get; init; }
+
+    public void Dispose() => (Accounts as IDisposable)?.Dispose();
 
     public static MailServices Open(MailActorsSettings settings)
     {
