@@ -8,12 +8,18 @@ Every figure is the median over the repetitions of that series (min-max beside i
 when there are several).  Peak RSS/PSS is the largest value procmon sampled over the
 server's whole process tree during any timed run (Dovecot: master + all children;
 ours: the one dotnet process).  The ratio column is ours / Dovecot: above 1 means
-ours is faster (throughput rows) or bigger (memory and latency rows).
+ours is faster (throughput rows) or bigger (memory, latency and CPU-cost rows).
+"Non-client CPU per RETR/login" = (machine busy CPU during the run - the client
+processes' CPU) / messages or logins: the server's CPU cost, kernel included.
 """
 import argparse
 import json
+import os
 import statistics
 import sys
+
+
+NCPU = os.cpu_count() or 1
 
 
 def load(path):
@@ -53,6 +59,16 @@ def ratio(a, b):
 def peak(doc, key):
     vals = [r["rss"].get(key, 0) for r in doc["runs"] if r.get("rss")]
     return (max(vals) / 1024.0, max(vals) / 1024.0, max(vals) / 1024.0, 1) if vals else None
+
+
+def cpu_per(r, unit):
+    """Microseconds of CPU not used by the client processes, per message or login: machine-wide busy
+    CPU over the run (busy % x cores x elapsed) minus the clients' own CPU time.  That is mostly
+    the server (plus kernel work on its behalf, and anything else running at the time)."""
+    if r.get("cpu_busy_pct") is None or not r.get(unit):
+        return None
+    other = r["cpu_busy_pct"] / 100.0 * NCPU * r["elapsed_s"] - r["client_cpu_s"]
+    return 1e6 * max(other, 0.0) / r[unit]
 
 
 def lat_stats(runs):
@@ -113,7 +129,15 @@ def main():
     rows.append(("peak processes in the server's tree", [stat([max((r["rss"]["nprocs"] for r in dv["runs"]), default=None)])],
                  [stat([max((r["rss"]["nprocs"] for r in both_us["runs"]), default=None)])], 0))
     for tr in ("pop3", "pop3s"):
-        rows.append((f"CPU busy % (both cores, client included), RETR {tr} {clients[-1]} clients",
+        for n in clients:
+            rows.append((f"non-client CPU us per RETR, {tr}, {n} client{'s' if n > 1 else ''}",
+                         [stat([cpu_per(r, "msgs") for r in runs_of(dv, "retr", tr, n)])],
+                         [stat([cpu_per(r, "msgs") for r in runs_of(us, "retr", tr, n)])], 0))
+    for label, d, u, kind, tr in login_series:
+        rows.append((f"non-client CPU us per login, {label}", [stat([cpu_per(r, "logins") for r in runs_of(d, kind, tr)])],
+                     [stat([cpu_per(r, "logins") for r in runs_of(u, kind, tr)])], 0))
+    for tr in ("pop3", "pop3s"):
+        rows.append((f"CPU busy % (all cores, client included), RETR {tr} {clients[-1]} clients",
                      [stat([r["cpu_busy_pct"] for r in runs_of(dv, "retr", tr, clients[-1])])],
                      [stat([r["cpu_busy_pct"] for r in runs_of(us, "retr", tr, clients[-1])])], 0))
 

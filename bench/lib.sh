@@ -25,6 +25,7 @@ PY="${PY:-/usr/bin/python3}"
 MA_PID=""        # PID of the server this shell started (empty: none running)
 MA_CONF=""       # its config file
 MA_LOG=""        # its log (stdout + stderr)
+MA_STOP_NOTE=""  # how the last ma_stop went (clean / needed SIGKILL / had already exited)
 
 bench_log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
@@ -119,11 +120,15 @@ ma_stop() {
     local i=0
     while kill -0 "$MA_PID" 2>/dev/null && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i+1)); done
     if kill -0 "$MA_PID" 2>/dev/null; then
+      MA_STOP_NOTE="did NOT exit within 30 s of SIGTERM (hung in shutdown); SIGKILLed"
       echo "server pid $MA_PID did not stop within 30 s of SIGTERM; sending SIGKILL" >&2
       kill -KILL "$MA_PID" 2>/dev/null || true
     else
+      MA_STOP_NOTE="exited $((i/10)).$((i%10)) s after SIGTERM"
       bench_log "mailactors stopped (pid $MA_PID, $((i/10)).$((i%10)) s after SIGTERM)"
     fi
+  else
+    MA_STOP_NOTE="had already exited before the stop (crashed?)"
   fi
   wait "$MA_PID" 2>/dev/null || true
   MA_PID=""

@@ -10,11 +10,15 @@ Prints progress, the number of sessions logged in, failures grouped by reply/err
 and the server's VmRSS (/proc/PID/status) before, with all sessions open (and the peak
 while holding them), and after they are closed.  Target: RSS <= 1 GiB with 20000.
 
-Client side: one asyncio event loop; at most --concurrency connects+logins in flight;
+Client side: RLIMIT_NOFILE is raised as far as the hard limit allows; if one process
+cannot hold all the sockets (e.g. a hard limit of 20000 without CAP_SYS_RESOURCE), the
+sessions are split over several worker processes (fork), each one asyncio event loop
+holding its share.  At most --concurrency connects+logins are in flight in total;
 client sockets are spread over --sources loopback source addresses (127.0.0.1 ..
-127.0.0.K) so no single address runs out of ephemeral ports; RLIMIT_NOFILE is raised
-for this process.  Everything is bounded by --deadline (seconds, whole run) and
---step-timeout (seconds, per reply).  Traffic goes to --host, which must be 127.x.
+127.0.0.K) so no single address runs out of ephemeral ports.  The parent only
+coordinates (progress, RSS sampling, the NOOP and QUIT phases).  Everything is bounded
+by --deadline (seconds, whole run) and --step-timeout (seconds, per reply).  Traffic
+goes to --host, which must be 127.x.
 
   pop3_idle_sessions.py --port 2110 --pid SERVER_PID [--sessions 20000] [--hold 15]
 
@@ -25,6 +29,7 @@ import argparse
 import asyncio
 import collections
 import json
+import multiprocessing as mp
 import os
 import resource
 import sys
@@ -69,13 +74,19 @@ def reason(stage, text):
 
 
 class Run:
-    def __init__(self, a):
+    """One worker process's sessions (a slice of the accounts), on one asyncio loop."""
+
+    def __init__(self, a, counters, wid, t_end):
         self.a = a
         self.sessions = []          # (reader, writer) of logged-in sessions
         self.failures = collections.Counter()
-        self.started = self.logged_in = self.in_flight = 0
-        self.t_end = now() + a.deadline
         self.login_lat = []
+        self.t_end = t_end
+        self.c = counters           # shared: [started, logged_in, failed, in_flight] per worker
+        self.base = 4 * wid
+
+    def bump(self, k, d=1):
+        self.c[self.base + k] += d  # only this process writes its own slots
 
     def left(self):
         return max(0.0, self.t_end - now())
@@ -96,10 +107,12 @@ class Run:
         async with sem:
             if self.left() <= 0:
                 self.failures["not started: deadline"] += 1
+                self.bump(2)
                 return
-            self.started += 1
-            self.in_flight += 1
+            self.bump(0)
+            self.bump(3)
             t0 = now()
+            ok = False
             try:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(a.host, a.port, local_addr=(src, 0)),
@@ -119,21 +132,25 @@ class Run:
                 if not line.startswith("+OK"):
                     raise RuntimeError(line)
                 self.login_lat.append(now() - t0)
-                if self.logged_in == 0:
+                if not self.sessions and self.base == 0:
                     log(f"first login reply: {line!r}")
-                self.logged_in += 1
                 self.sessions.append((reader, writer))
                 writer = None
+                ok = True
             except RuntimeError as e:
                 self.failures[reason(stage, str(e))] += 1
             except asyncio.TimeoutError:
                 self.failures[reason(stage, "timeout")] += 1
+            except asyncio.CancelledError:
+                self.failures[reason(stage, "cancelled at the global deadline")] += 1
+                raise
             except OSError as e:
                 self.failures[reason(stage, f"{type(e).__name__} errno={e.errno} {e.strerror}")] += 1
             except Exception as e:  # noqa: BLE001 -- counted and reported
                 self.failures[reason(stage, f"{type(e).__name__}: {e}")] += 1
             finally:
-                self.in_flight -= 1
+                self.bump(3, -1)
+                self.bump(1 if ok else 2)
                 if writer is not None:
                     writer.close()
 
@@ -165,106 +182,197 @@ class Run:
                         pass
 
         await asyncio.gather(*(one(r, w) for r, w in self.sessions))
-        return ok, bad
+        return ok, dict(bad)
 
 
-async def progress(run, pid, stop):
-    last_t, last_n = now(), 0
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=run.a.progress_every)
-        except asyncio.TimeoutError:
-            pass
-        t = now()
-        st = proc_status(pid)
-        rate = (run.logged_in - last_n) / max(t - last_t, 1e-6)
-        last_t, last_n = t, run.logged_in
-        log(f"started {run.started:6d}  logged in {run.logged_in:6d}  failed {sum(run.failures.values()):5d}  "
-            f"in flight {run.in_flight:4d}  {rate:7.0f} logins/s  server RSS {mib(st['rss_kb'])} "
-            f"threads {st['threads']} fds {st['fds']}")
-
-
-async def main_async(a):
-    run = Run(a)
-    pid = a.pid
-    before = proc_status(pid)
-    log(f"server pid {pid}: RSS before {mib(before['rss_kb'])} (threads {before['threads']}, fds {before['fds']})")
-    log(f"opening {a.sessions} sessions to {a.host}:{a.port} from {len(a.source_list)} source addresses "
-        f"({a.source_list[0]}..{a.source_list[-1]}), concurrency {a.concurrency}, deadline {a.deadline:.0f} s")
-    stop = asyncio.Event()
-    prog = asyncio.create_task(progress(run, pid, stop))
-    t0 = now()
-    sem = asyncio.Semaphore(a.concurrency)
-    tasks = [asyncio.create_task(run.open_one(i, sem)) for i in range(a.sessions)]
-    done, pending = await asyncio.wait(tasks, timeout=run.left())
-    deadline_hit = bool(pending)
+async def worker_async(a, wid, indices, counters, conn, t_end):
+    run = Run(a, counters, wid, t_end)
+    sem = asyncio.Semaphore(a.worker_concurrency)
+    tasks = [asyncio.create_task(run.open_one(i, sem)) for i in indices]
+    _, pending = await asyncio.wait(tasks, timeout=run.left())
     for t in pending:
         t.cancel()
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
-        run.failures["cancelled: global deadline"] += len(pending)
+    conn.send(("opened", {"logged_in": len(run.sessions), "failures": dict(run.failures),
+                          "lat": run.login_lat, "deadline_hit": bool(pending)}))
+    loop = asyncio.get_running_loop()
+    while True:
+        ready = await loop.run_in_executor(None, conn.poll, max(1.0, run.left() + 60))
+        cmd = conn.recv() if ready else "quit"
+        if cmd == "noop":
+            conn.send(("noop",) + await run.command_all("NOOP", expect_close=False))
+        else:
+            conn.send(("quit",) + await run.command_all("QUIT", expect_close=True))
+            return
+
+
+def worker_main(a, wid, indices, counters, conn, t_end):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = min(hard, len(indices) + 256)
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    asyncio.run(worker_async(a, wid, indices, counters, conn, t_end))
+
+
+def raise_nofile(need):
+    """Raise this process's RLIMIT_NOFILE towards need; return the soft limit reached."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need:
+        for lim in ((need, max(hard, need)), (min(need, hard), hard)):
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, lim)
+                break
+            except (ValueError, OSError):
+                continue
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def recv_all(conns, kind, t_end):
+    """One reply of this kind from every worker (bounded by t_end + 60 s)."""
+    out = {}
+    while len(out) < len(conns) and now() < t_end + 60:
+        for w, c in enumerate(conns):
+            if w not in out and c.poll(0.05):
+                msg = c.recv()
+                if msg[0] == kind:
+                    out[w] = msg
+    return out
+
+
+def main_run(a):
+    t_end = now() + a.deadline
+    pid = a.pid
+    need = a.sessions + 1024
+    soft, hard = raise_nofile(need)
+    per_worker = max(1000, soft - 512)
+    k = a.workers or max(1, -(-a.sessions // per_worker))
+    if -(-a.sessions // k) + 256 > soft:
+        sys.exit(f"{a.sessions} sessions over {k} worker(s) need more than RLIMIT_NOFILE {soft}; use --workers")
+    a.worker_concurrency = max(1, -(-a.concurrency // k))
+    log(f"RLIMIT_NOFILE {soft}/{hard}: {k} client worker process(es), about {-(-a.sessions // k)} sessions each")
+
+    before = proc_status(pid)
+    log(f"server pid {pid}: RSS before {mib(before['rss_kb'])} (threads {before['threads']}, fds {before['fds']})")
+    log(f"opening {a.sessions} sessions to {a.host}:{a.port} from {len(a.source_list)} source addresses "
+        f"({a.source_list[0]}..{a.source_list[-1]}), concurrency {a.concurrency}, deadline {a.deadline:.0f} s")
+    ctx = mp.get_context("fork")
+    counters = ctx.Array("q", 4 * k, lock=False)
+    conns, procs = [], []
+    t0 = now()
+    for w in range(k):
+        parent_end, child_end = ctx.Pipe()
+        indices = list(range(w, a.sessions, k))   # interleaved: every worker spans the accounts and sources
+        p = ctx.Process(target=worker_main, args=(a, w, indices, counters, child_end, t_end), daemon=True)
+        p.start()
+        conns.append(parent_end)
+        procs.append(p)
+
+    opened = {}
+    last_t, last_n = now(), 0
+    next_print = now() + a.progress_every
+    while len(opened) < k and now() < t_end + 60:
+        for w, c in enumerate(conns):
+            if w not in opened and c.poll(0.05):
+                opened[w] = c.recv()[1]
+        if now() >= next_print or len(opened) == k:
+            next_print = now() + a.progress_every
+            started, logged, failed, flight = (sum(counters[4 * w + j] for w in range(k)) for j in range(4))
+            t = now()
+            rate = (logged - last_n) / max(t - last_t, 1e-6)
+            last_t, last_n = t, logged
+            st = proc_status(pid)
+            log(f"started {started:6d}  logged in {logged:6d}  failed {failed:5d}  in flight {flight:4d}  "
+                f"{rate:7.0f} logins/s  server RSS {mib(st['rss_kb'])} threads {st['threads']} fds {st['fds']}")
+        if any(not p.is_alive() for w, p in enumerate(procs) if w not in opened):
+            log("a client worker died during the open phase")
+            break
     t_open = now() - t0
-    stop.set()
-    await prog
-    log(f"open phase: {run.logged_in} of {a.sessions} logged in in {t_open:.1f} s "
-        f"({run.logged_in / max(t_open, 1e-6):.0f} logins/s), {sum(run.failures.values())} failed")
-    lat = sorted(run.login_lat)
-    lat_ms = {k: round(1000 * lat[min(len(lat) - 1, int(p * (len(lat) - 1)))], 1)
-              for k, p in (("p50", .5), ("p90", .9), ("p99", .99))} if lat else None
-    lat_ms and lat_ms.update(max=round(1000 * lat[-1], 1))
-    if lat_ms:
+    logged_in = sum(o["logged_in"] for o in opened.values())
+    failures = collections.Counter()
+    for o in opened.values():
+        failures.update(o["failures"])
+    missing = a.sessions - logged_in - sum(failures.values())
+    if missing > 0:
+        failures["no report from a client worker"] += missing
+    deadline_hit = any(o["deadline_hit"] for o in opened.values()) or len(opened) < k
+    log(f"open phase: {logged_in} of {a.sessions} logged in in {t_open:.1f} s "
+        f"({logged_in / max(t_open, 1e-6):.0f} logins/s), {sum(failures.values())} failed")
+    lat = sorted(x for o in opened.values() for x in o["lat"])
+    lat_ms = None
+    if lat:
+        lat_ms = {k_: round(1000 * lat[min(len(lat) - 1, int(p * (len(lat) - 1)))], 1)
+                  for k_, p in (("p50", .5), ("p90", .9), ("p99", .99))}
+        lat_ms["max"] = round(1000 * lat[-1], 1)
         log(f"connect+login latency ms: {lat_ms}")
 
     # hold: all sessions idle; sample the server's RSS every second
-    hold = min(a.hold, max(0.0, run.left() - 30))
-    await asyncio.sleep(min(2.0, hold))
+    hold = min(a.hold, max(0.0, t_end - now() - 30))
+    time.sleep(min(2.0, hold))
     with_all = proc_status(pid)
     peak_rss = with_all["rss_kb"] or 0
     t_hold_end = now() + max(0.0, hold - 2.0)
     while now() < t_hold_end:
-        await asyncio.sleep(1.0)
-        st = proc_status(pid)
-        peak_rss = max(peak_rss, st["rss_kb"] or 0)
+        time.sleep(1.0)
+        peak_rss = max(peak_rss, proc_status(pid)["rss_kb"] or 0)
     held = proc_status(pid)
     peak_rss = max(peak_rss, held["rss_kb"] or 0)
-    log(f"holding {len(run.sessions)} idle sessions for {hold:.0f} s: server RSS {mib(with_all['rss_kb'])} after 2 s, "
+    log(f"holding {logged_in} idle sessions for {hold:.0f} s: server RSS {mib(with_all['rss_kb'])} after 2 s, "
         f"{mib(held['rss_kb'])} at the end, peak {mib(peak_rss)} (threads {held['threads']}, fds {held['fds']})")
 
-    noop_ok, noop_bad = (0, collections.Counter())
-    if a.noop and run.sessions and run.left() > 10:
+    noop_ok, noop_bad = 0, collections.Counter()
+    live = [c for w, c in enumerate(conns) if w in opened and procs[w].is_alive()]
+    if a.noop and logged_in and now() < t_end - 10:
         t = now()
-        noop_ok, noop_bad = await run.command_all("NOOP", expect_close=False)
+        for c in live:
+            c.send("noop")
+        for msg in recv_all(live, "noop", t_end).values():
+            noop_ok += msg[1]
+            noop_bad.update(msg[2])
         log(f"NOOP on every session: {noop_ok} +OK, {sum(noop_bad.values())} not ({now() - t:.1f} s)"
             + (f" {dict(noop_bad.most_common(5))}" if noop_bad else ""))
     t = now()
-    quit_ok, quit_bad = await run.command_all("QUIT", expect_close=True)
+    for c in live:
+        c.send("quit")
+    quit_ok, quit_bad = 0, collections.Counter()
+    for msg in recv_all(live, "quit", t_end).values():
+        quit_ok += msg[1]
+        quit_bad.update(msg[2])
     t_close = now() - t
+    for p in procs:
+        p.join(10)
+        if p.is_alive():
+            p.terminate()
     log(f"QUIT on every session: {quit_ok} +OK, {sum(quit_bad.values())} not ({t_close:.1f} s)"
         + (f" {dict(quit_bad.most_common(5))}" if quit_bad else ""))
-    await asyncio.sleep(min(a.settle, max(0.0, run.left())))
+    time.sleep(min(a.settle, max(0.0, t_end + 60 - now())))
     after = proc_status(pid)
 
     rss_ok = bool(peak_rss) and peak_rss <= a.target_mib * 1024
-    per_session = ((peak_rss - (before["rss_kb"] or 0)) / max(run.logged_in, 1)) if peak_rss and before["rss_kb"] else None
+    per_session = ((peak_rss - before["rss_kb"]) / max(logged_in, 1)) if peak_rss and before["rss_kb"] else None
     print()
-    print(f"== idle POP3 sessions on {a.host}:{a.port}: {run.logged_in} of {a.sessions} logged in "
-          f"({sum(run.failures.values())} failed) in {t_open:.1f} s")
+    print(f"== idle POP3 sessions on {a.host}:{a.port}: {logged_in} of {a.sessions} logged in "
+          f"({sum(failures.values())} failed) in {t_open:.1f} s")
     print(f"   server RSS: {mib(before['rss_kb'])} before, {mib(with_all['rss_kb'])} with all sessions open, "
           f"peak {mib(peak_rss)} while held, {mib(after['rss_kb'])} {a.settle:.0f} s after closing them (VmHWM {mib(after['hwm_kb'])})")
     if per_session is not None:
-        print(f"   = {per_session:.1f} KiB per session above the idle server (peak - before) / sessions")
+        print(f"   = {per_session:.1f} KiB per session above the idle server ((peak - before) / sessions logged in)")
+        if logged_in and logged_in < a.target_sessions:
+            est = before["rss_kb"] + per_session * a.target_sessions
+            print(f"   linear estimate for {a.target_sessions} sessions: {mib(est)}")
     print(f"   server threads {before['threads']} -> {held['threads']}, fds {before['fds']} -> {held['fds']} -> {after['fds']}")
-    print(f"   target RSS <= {a.target_mib} MiB with {a.sessions} sessions: "
-          f"{'PASS' if rss_ok and run.logged_in == a.sessions else 'FAIL'}")
-    if run.failures:
+    verdict = "PASS" if rss_ok and logged_in == a.sessions else "FAIL"
+    print(f"   target RSS <= {a.target_mib} MiB with {a.sessions} sessions: {verdict}")
+    if failures:
         print("   failures by reply / error:")
-        for k, n in run.failures.most_common(15):
-            print(f"     {n:6d}  {k}")
+        for key, n in failures.most_common(15):
+            print(f"     {n:6d}  {key}")
     res = {
-        "sessions": a.sessions, "logged_in": run.logged_in, "failures": dict(run.failures),
+        "sessions": a.sessions, "logged_in": logged_in, "failures": dict(failures), "client_workers": k,
         "open_s": round(t_open, 2), "login_lat_ms": lat_ms,
         "rss_kb": {"before": before["rss_kb"], "all_open": with_all["rss_kb"], "peak_held": peak_rss,
                    "end_of_hold": held["rss_kb"], "after_close": after["rss_kb"], "hwm": after["hwm_kb"]},
+        "kib_per_session": round(per_session, 2) if per_session is not None else None,
         "threads": {"before": before["threads"], "held": held["threads"], "after": after["threads"]},
         "fds": {"before": before["fds"], "held": held["fds"], "after": after["fds"]},
         "noop_ok": noop_ok, "noop_bad": dict(noop_bad), "quit_ok": quit_ok, "quit_bad": dict(quit_bad),
@@ -277,7 +385,7 @@ async def main_async(a):
         log("wrote", a.out)
     if deadline_hit:
         return 3
-    if run.logged_in != a.sessions:
+    if logged_in != a.sessions:
         return 1
     return 0 if rss_ok else 2
 
@@ -300,6 +408,10 @@ def main():
                     help="after the hold, send NOOP on every session to check it is alive")
     ap.add_argument("--pid", type=int, default=0, help="the server's PID (for VmRSS)")
     ap.add_argument("--target-mib", type=int, default=1024)
+    ap.add_argument("--target-sessions", type=int, default=20000,
+                    help="if fewer sessions are opened, also print a linear RSS estimate for this many")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="client processes (0: as many as RLIMIT_NOFILE needs; each holds its share of sockets)")
     ap.add_argument("--progress-every", type=float, default=2.0)
     ap.add_argument("--out", help="write the figures as JSON here")
     a = ap.parse_args()
@@ -307,18 +419,7 @@ def main():
         sys.exit("--host must be a loopback address (127.x)")
     a.source_list = [f"127.0.0.{k}" for k in range(1, max(1, a.sources) + 1)]
 
-    need = a.sessions + 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < need:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (need, max(hard, need)))
-        except (ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    log(f"RLIMIT_NOFILE {soft}/{hard} (need {need})")
-    if soft < need:
-        sys.exit(f"cannot raise RLIMIT_NOFILE to {need} (got {soft}); run as root or lower --sessions")
-    sys.exit(asyncio.run(main_async(a)))
+    sys.exit(main_run(a))
 
 
 if __name__ == "__main__":

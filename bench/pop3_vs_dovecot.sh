@@ -4,9 +4,10 @@
 # fixture bytes (gen_mailbox.py: 50 mailboxes x 1000 messages x 4096 bytes), same
 # TLS certificate and key.
 #
-#   bash bench/pop3_vs_dovecot.sh              # full run (REPS=1; about 10-15 min on 2 cores)
-#   QUICK=1 bash bench/pop3_vs_dovecot.sh      # smoke run (1 rep, 1 and 10 clients, 10 sessions, 20 logins/client; ~3 min)
-#   REPS=3 bash bench/pop3_vs_dovecot.sh       # the repetitions of the published peer run (about 30+ min)
+#   bash bench/pop3_vs_dovecot.sh              # full run: the published peer run's parameters (REPS=3,
+#                                              # 1/10/50 clients, 100 sessions x 1000 RETR, 10 x 200 logins); ~8-9 min on 2 cores
+#   QUICK=1 bash bench/pop3_vs_dovecot.sh      # smoke run (1 rep, 1 and 10 clients, 10 sessions, 20 logins/client; ~1.5 min)
+#   REPS=1 bash bench/pop3_vs_dovecot.sh       # one repetition of the full series (~3.5 min)
 #
 # Steps:
 #   1. the peer fixture: runs ../shared/bench/peers/setup.sh if /etc/dovecot/peerbench or the
@@ -41,7 +42,7 @@ QUICK="${QUICK:-0}"
 if [ "$QUICK" = 1 ]; then
   REPS="${REPS:-1}"; CLIENTS="${CLIENTS:-1,10}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-10}"; LOGINS="${LOGINS:-20}"
 else
-  REPS="${REPS:-1}"; CLIENTS="${CLIENTS:-1,10,50}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-100}"; LOGINS="${LOGINS:-200}"
+  REPS="${REPS:-3}"; CLIENTS="${CLIENTS:-1,10,50}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-100}"; LOGINS="${LOGINS:-200}"
 fi
 OURS_POP3_PORT="${OURS_POP3_PORT:-2110}"
 OURS_POP3S_PORT="${OURS_POP3S_PORT:-2995}"
@@ -50,6 +51,14 @@ DATA="${DATA:-/tmp/mabench}"
 OUTDIR="${OUTDIR:-$HERE/out/pop3-vs-dovecot-$(date -u +%Y%m%d-%H%M%S)$([ "$QUICK" = 1 ] && echo -quick || true)}"
 RUN_LIMIT=3600   # seconds: hard bound on each driver invocation (its own per-run timeout is 300 s)
 case "$DATA" in /tmp/*) ;; *) echo "DATA must be under /tmp (is $DATA)" >&2; exit 1 ;; esac
+
+# Other work on the machine skews both sides; note the load and the busiest foreign processes.
+LOAD_NOTES=()
+busy_note() {
+  local others
+  others=$(top -b -n 2 -d 1 -w 200 2>/dev/null | awk '/^top -/{n++} n==2 && $1 ~ /^[0-9]+$/ && $9+0 >= 20 {printf "%s(%s%%) ", $12, $9}' || true)
+  echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg); processes over 20% CPU now: ${others:-none}"
+}
 
 STARTED_DOVECOT=0
 cleanup() {
@@ -97,7 +106,7 @@ else
   if "$PEERS/daemons.sh" status | grep -q 'dovecot: running'; then
     echo "a benchmark Dovecot is already running (daemons.sh status); stop it first" >&2; exit 1
   fi
-  bench_log "== Dovecot (perf profile) on 127.0.0.1:$POP3_PORT / :$POP3S_PORT"
+  bench_log "== Dovecot (perf profile) on 127.0.0.1:$POP3_PORT / :$POP3S_PORT; $(busy_note)"
   STARTED_DOVECOT=1
   "$PEERS/daemons.sh" start-dovecot perf
   set +e
@@ -105,6 +114,7 @@ else
     --out "$OUTDIR/pop3-dovecot.json" 2>&1 | tee "$OUTDIR/driver-dovecot.log"
   rc_dovecot=${PIPESTATUS[0]}
   set -e
+  LOAD_NOTES+=("after the Dovecot runs: $(busy_note)")
   "$PEERS/daemons.sh" stop-dovecot
   STARTED_DOVECOT=0
   [ "$rc_dovecot" = 0 ] || bench_log "WARNING: Dovecot driver exited $rc_dovecot (see $OUTDIR/driver-dovecot.log)"
@@ -141,7 +151,7 @@ bench_log "accounts pop1..pop$POP_USERS made with mailactors user add/apop in $(
 ulimit -n 65536 2>/dev/null || true
 ma_start "$OUTDIR/server-ours.log" 60 "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
 rss_start=$(ma_rss_kb "$MA_PID")
-bench_log "== MailActors on 127.0.0.1:$OURS_POP3_PORT / :$OURS_POP3S_PORT / apop :$OURS_APOP_PORT (pid $MA_PID, VmRSS $((rss_start/1024)) MiB at start)"
+bench_log "== MailActors on 127.0.0.1:$OURS_POP3_PORT / :$OURS_POP3S_PORT / apop :$OURS_APOP_PORT (pid $MA_PID, VmRSS $((rss_start/1024)) MiB at start); $(busy_note)"
 set +e
 timeout "$RUN_LIMIT" "$PY" "$PEERS/peerbench.py" pop3 --profile ours "${PB_COMMON[@]}" \
   --pop3-port "$OURS_POP3_PORT" --pop3s-port "$OURS_POP3S_PORT" --pid "$MA_PID" --no-apop \
@@ -152,8 +162,10 @@ timeout "$RUN_LIMIT" "$PY" "$HERE/pop3_apop_login.py" --peers "$PEERS" --port "$
   --out "$OUTDIR/pop3-ours-apop.json" 2>&1 | tee "$OUTDIR/driver-ours-apop.log"
 rc_apop=${PIPESTATUS[0]}
 set -e
+LOAD_NOTES+=("after the MailActors runs: $(busy_note)")
 rss_end=$(ma_rss_kb "$MA_PID")
 ma_stop
+STOP_NOTE_OURS="$MA_STOP_NOTE"
 bench_log "MailActors VmRSS: $((rss_start/1024)) MiB at start, $((rss_end/1024)) MiB after the runs"
 [ "$rc_ours" = 0 ] || bench_log "WARNING: driver against ours exited $rc_ours (see $OUTDIR/driver-ours.log)"
 [ "$rc_apop" = 0 ] || bench_log "WARNING: APOP driver against ours exited $rc_apop (see $OUTDIR/driver-ours-apop.log)"
@@ -170,6 +182,7 @@ set +e
   "${apop_arg[@]}" --md "$OUTDIR/summary.md"
 rc_cmp=$?
 set -e
-echo "MailActors VmRSS: $((rss_start/1024)) MiB at start, $((rss_end/1024)) MiB after the runs" | tee -a "$OUTDIR/summary.md"
+{ echo "MailActors VmRSS: $((rss_start/1024)) MiB at start, $((rss_end/1024)) MiB after the runs; server $STOP_NOTE_OURS"
+  for n in "${LOAD_NOTES[@]}"; do echo "Machine load $n"; done; } | tee -a "$OUTDIR/summary.md"
 bench_log "done: $OUTDIR/summary.md"
 exit "$rc_cmp"

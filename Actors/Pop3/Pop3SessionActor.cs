@@ -13,7 +13,8 @@ namespace MailActors.Pop3;
 
 /// <summary>
 /// The thin shell around <see cref="Pop3Machine"/> for one connection: feeds it lines, carries out its
-/// effects (replies, logins, message reads, TLS, the UPDATE commit), and queues input while an effect runs.
+/// effects (replies, logins, message reads, TLS, the UPDATE commit). Received lines wait in
+/// <see cref="_input"/> while an effect runs, and are handled in order when it is done.
 /// </summary>
 public sealed class Pop3SessionActor : ReceiveActor, IWithStash
 {
@@ -27,6 +28,8 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
     private string? _account;
     private bool _holdsLock;
     private string _outcome = "connection closed by client";
+    private readonly Queue<ConnectionEvents.Line> _input = new();
+    private bool _effectRunning = true; // until the greeting is out
 
     public IStash Stash { get; set; } = null!;
 
@@ -71,61 +74,91 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                 StlsOffered: _deps.Listener == ListenerKind.Pop3,
                 ApopTimestamp: _deps.Listener == ListenerKind.Apop ? _deps.Challenges.Next() : null,
                 Pop3sPort: _deps.Settings.PortOf(ListenerKind.Pop3s));
-            var start = Pop3State.Start(connection);
             Become(Ready);
             Stash.UnstashAll();
-            Apply(Pop3Machine.Greet(start));
-            _connection.RequestRead();
+            Apply(Pop3Machine.Greet(Pop3State.Start(connection)));
+            Resume();
         });
         Receive<Status.Failure>(f =>
         {
             _log.Warning("pop3 {0}: policy unavailable: {1}", _client, f.Cause.Message);
             Finish(Pop3Reply.TryLater, "policy unavailable");
         });
+        Receive<ConnectionEvents.Received>(Enqueue);
         Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
         ReceiveAny(_ => Stash.Stash());
     }
 
     private void Ready()
     {
-        Receive<ConnectionEvents.LineReceived>(line => Apply(Pop3Machine.Handle(_state!, line.Line)));
-        Receive<ConnectionEvents.LineTooLong>(_ => Apply(Pop3Machine.LineTooLong(_state!)));
-        Receive<ConnectionEvents.ReadComplete>(_ => _connection.RequestRead());
+        Receive<ConnectionEvents.Received>(received =>
+        {
+            Enqueue(received);
+            Drain();
+        });
         CommonEvents();
     }
 
-    /// <summary>An effect is running: input waits in order until its result arrives.</summary>
+    /// <summary>An effect is running: received lines wait in the queue until its result arrives.</summary>
     private void Busy<TResult>(Action<TResult> onResult)
     {
         Receive(onResult);
+        Receive<ConnectionEvents.Received>(Enqueue);
         CommonEvents();
-        ReceiveAny(_ => Stash.Stash());
     }
+
+    private void Enqueue(ConnectionEvents.Received received)
+    {
+        foreach (var line in received.Lines) _input.Enqueue(line);
+    }
+
+    /// <summary>Handles queued lines in order until one starts an effect that must finish first.</summary>
+    private void Drain()
+    {
+        while (!_effectRunning && _input.TryDequeue(out var line))
+        {
+            _connection.Consumed(1);
+            Apply(line.TooLong ? Pop3Machine.LineTooLong(_state!) : Pop3Machine.Handle(_state!, line.Text));
+        }
+    }
+
+    /// <summary>The running effect is done: back to reading commands.</summary>
+    private void Resume()
+    {
+        _effectRunning = false;
+        Become(Ready);
+        Drain();
+    }
+
+    private void StartEffect(Action behaviour)
+    {
+        _effectRunning = true;
+        Become(behaviour);
+    }
+
+    private void Discard(IEnumerable<ConnectionEvents.Line> lines) => _connection.Consumed(lines.Count());
 
     /// <summary>Between STLS and the end of the handshake, clear-text input is thrown away (RFC 2595 §4, CVE-2011-0411).</summary>
     private void NegotiatingTls()
     {
         Receive<ConnectionEvents.TlsEstablished>(_ =>
         {
-            Become(Ready);
             Apply(Pop3Machine.TlsStarted((Pop3State.Authorization)_state!));
-            Stash.UnstashAll();
-            _connection.RequestRead();
+            Resume();
         });
         Receive<ConnectionEvents.TlsFailed>(f =>
         {
             _outcome = "TLS handshake failed: " + f.Reason;
             _connection.Close();
         });
-        Receive<ConnectionEvents.LineReceived>(_ => { });
-        Receive<ConnectionEvents.LineTooLong>(_ => { });
-        Receive<ConnectionEvents.ReadComplete>(_ => { });
+        Receive<ConnectionEvents.Received>(received => Discard(received.Lines));
         CommonEvents();
     }
 
     private void Closing()
     {
         Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
+        Receive<ConnectionEvents.Received>(received => Discard(received.Lines));
         ReceiveAny(_ => { });
     }
 
@@ -147,8 +180,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                     break;
                 case Close close:
                     _outcome = close.Outcome;
-                    _connection.Close();
-                    Become(Closing);
+                    Finish(null, close.Outcome);
                     return;
                 case Login login:
                     StartLogin(login);
@@ -157,7 +189,10 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                     StartSend(send);
                     return;
                 case StartTls tls:
-                    Become(NegotiatingTls);
+                    // Clear text the client pipelined after STLS must not be taken as sent over TLS.
+                    Discard(_input);
+                    _input.Clear();
+                    StartEffect(NegotiatingTls);
                     _connection.StartTls(tls.ReadyReply);
                     return;
                 case Commit commit:
@@ -174,7 +209,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         var address = _client.ToString();
         var challenge = _state!.Connection.ApopTimestamp;
         RunLogin(login, address, challenge, self, deps).PipeTo(self);
-        Become(() => Busy<LoginResult>(OnLoginResult));
+        StartEffect(() => Busy<LoginResult>(OnLoginResult));
     }
 
     private static async Task<LoginResult> RunLogin(Pop3Effect.Login login, string address, string? challenge, IActorRef self, Pop3SessionDeps deps)
@@ -213,7 +248,6 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
     private void OnLoginResult(LoginResult result)
     {
         var state = (Pop3State.Authorization)_state!;
-        Become(Ready);
         if (result.Maildrop is { } maildrop)
         {
             _account = result.Account;
@@ -228,7 +262,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                 _client, ListenerNames.Of(_deps.Listener), result.Login.Mechanism, Printable(result.Login.Name), result.Refusal!.TrimEnd());
             Apply(Pop3Machine.LoginFailed(state, result.Refusal!));
         }
-        Stash.UnstashAll();
+        Resume();
     }
 
     private void StartSend(SendMessage send)
@@ -242,11 +276,10 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
             return;
         }
         sending.PipeTo(Self, failure: _ => new MessageSent(false));
-        Become(() => Busy<MessageSent>(sent =>
+        StartEffect(() => Busy<MessageSent>(sent =>
         {
             if (!sent.Found) _connection.Write(Pop3Reply.MessageGone);
-            Become(Ready);
-            Stash.UnstashAll();
+            Resume();
         }));
     }
 
@@ -265,19 +298,21 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         _deps.Mailboxes.Ask<MailboxProtocol.Committed>(new MailboxProtocol.Commit(commit.Account, Self, commit.DeletedIds), Pop3SessionDeps.AskTimeout)
             .ContinueWith(t => new CommitResult(t.IsCompletedSuccessfully && t.Result.AllRemoved))
             .PipeTo(Self);
-        Become(() => Busy<CommitResult>(result =>
+        StartEffect(() => Busy<CommitResult>(result =>
         {
             _holdsLock = false; // the commit released the lock
-            Become(Ready);
             Apply(Pop3Machine.Committed(closed, result.AllRemoved));
         }));
     }
 
-    private void Finish(string reply, string outcome)
+    private void Finish(string? reply, string outcome)
     {
         _outcome = outcome;
-        _connection.Write(reply);
+        if (reply is not null) _connection.Write(reply);
         _connection.Close();
+        _effectRunning = true; // nothing more is read
+        Discard(_input);
+        _input.Clear();
         Become(Closing);
     }
 

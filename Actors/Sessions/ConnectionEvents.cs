@@ -3,19 +3,17 @@ namespace MailActors.Sessions;
 /// <summary>What Transport tells a session actor about its connection.</summary>
 public static class ConnectionEvents
 {
-    /// <summary>One command or data line, CRLF stripped, each octet one char (Latin-1).</summary>
-    public sealed record LineReceived(string Line);
+    /// <summary>
+    /// The lines of one read from the socket, in order. The session reports each line it has dealt with
+    /// through <see cref="IClientConnection.Consumed"/>; that is what lets Transport read on.
+    /// </summary>
+    public sealed record Received(IReadOnlyList<Line> Lines);
 
-    /// <summary>A line longer than the limit arrived; its octets are being discarded up to the next line end.</summary>
-    public sealed class LineTooLong
+    /// <summary>One command or data line, CRLF stripped, each octet one char (Latin-1); or the mark of a line
+    /// longer than the limit, whose octets were discarded up to its end.</summary>
+    public readonly record struct Line(string Text, bool TooLong = false)
     {
-        public static readonly LineTooLong Instance = new();
-    }
-
-    /// <summary>Every line of the last read has been delivered; the session asks for more when it is ready.</summary>
-    public sealed class ReadComplete
-    {
-        public static readonly ReadComplete Instance = new();
+        public static readonly Line Overlong = new("", TooLong: true);
     }
 
     /// <summary>Nothing was received for the idle timeout.</summary>

@@ -20,8 +20,11 @@ public interface IClientConnection
     /// server buffer without bound.</summary>
     Task WriteAsync(byte[] bytes);
 
-    /// <summary>Backpressure: read the next chunk from the socket; nothing is read until asked.</summary>
-    void RequestRead();
+    /// <summary>
+    /// Backpressure: the session has dealt with this many received lines. Transport stops reading from the
+    /// socket while too many lines wait in the session, and reads on once it has caught up.
+    /// </summary>
+    void Consumed(int lines);
 
     /// <summary>Writes the reply in clear, then starts a TLS handshake (STLS, STARTTLS); answers with <see cref="ConnectionEvents.TlsEstablished"/> or <see cref="ConnectionEvents.TlsFailed"/>.</summary>
     void StartTls(string reply);

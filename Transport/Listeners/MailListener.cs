@@ -33,7 +33,6 @@ public sealed class MailListener
             .Group(boss, workers)
             .Channel<TcpServerSocketChannel>()
             .Option(ChannelOption.SoBacklog, 4096)
-            .ChildOption(ChannelOption.AutoRead, false)
             .ChildOption(ChannelOption.TcpNodelay, true)
             .ChildOption(ChannelOption.Allocator, UnpooledByteBufferAllocator.Default)
             .ChildHandler(new ActionChannelInitializer<ISocketChannel>(listener.InitChannel));
@@ -50,14 +49,13 @@ public sealed class MailListener
 
     private void InitChannel(ISocketChannel channel)
     {
-        var peer = ((IPEndPoint)channel.RemoteAddress).Address;
-        var trusted = _options.IsTrustedProxy(peer);
+        var trusted = _options.IsTrustedProxy(((IPEndPoint)channel.RemoteAddress).Address);
         var pipeline = channel.Pipeline;
         pipeline.AddLast("proxy", new ProxyHeaderDecoder(trusted));
         if (_options.ImplicitTls) pipeline.AddLast("tls", TlsHandlers.Server(_options.Certificate));
         pipeline.AddLast("idle", new IdleStateHandler(_options.IdleTimeout, TimeSpan.Zero, TimeSpan.Zero));
         pipeline.AddLast(LinesHandler, NewLineDecoder(_options));
-        pipeline.AddLast("session", new SessionBridge(_options, awaitProxyHeader: trusted));
+        pipeline.AddLast("session", new SessionBridge(_options));
     }
 
     internal static LineBasedFrameDecoder NewLineDecoder(ListenerOptions options) =>

@@ -13,15 +13,19 @@ namespace MailActors.Transport.Listeners;
 
 /// <summary>
 /// Last in the pipeline: starts the connection's session actor and relays lines and events to it,
-/// and its writes back. Reading is on demand (AutoRead off): the actor asks for the next chunk
-/// when it has dealt with the last, so a busy session stops its socket being read.
+/// and its writes back. The lines of one read go to the actor as one message; while more than
+/// <see cref="PauseAt"/> of them wait in the actor, the socket is not read (backpressure).
 /// </summary>
-internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHeader) : ChannelHandlerAdapter, IClientConnection
+internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAdapter, IClientConnection
 {
+    private const int PauseAt = 64, ResumeBelow = 16;
     private IChannelHandlerContext _context = null!;
     private IActorRef? _session;
     private volatile bool _tls = options.ImplicitTls;
     private bool _discardUntilTls;
+    private List<ConnectionEvents.Line> _batch = [];
+    private int _unconsumed;
+    private volatile bool _paused;
 
     public IPAddress ClientAddress { get; private set; } = IPAddress.None;
 
@@ -31,8 +35,7 @@ internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHead
     {
         _context = context;
         ClientAddress = ((IPEndPoint)context.Channel.RemoteAddress).Address;
-        if (awaitProxyHeader) context.Read();
-        else StartSession();
+        if (!options.IsTrustedProxy(ClientAddress)) StartSession(); // else once the PROXY header names the client
         base.ChannelActive(context);
     }
 
@@ -69,8 +72,7 @@ internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHead
         if (message is not IByteBuffer buffer) return;
         try
         {
-            if (_discardUntilTls || _session is null) return;
-            _session.Tell(new ConnectionEvents.LineReceived(buffer.ToString(Encoding.Latin1)));
+            if (!_discardUntilTls && _session is not null) _batch.Add(new ConnectionEvents.Line(buffer.ToString(Encoding.Latin1)));
         }
         finally
         {
@@ -80,8 +82,15 @@ internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHead
 
     public override void ChannelReadComplete(IChannelHandlerContext context)
     {
-        if (_session is null) context.Read(); // still waiting for the PROXY header
-        else _session.Tell(ConnectionEvents.ReadComplete.Instance);
+        if (_batch.Count == 0 || _session is null) return;
+        var lines = _batch;
+        _batch = [];
+        if (Interlocked.Add(ref _unconsumed, lines.Count) >= PauseAt && !_paused)
+        {
+            _paused = true;
+            context.Channel.Configuration.AutoRead = false;
+        }
+        _session.Tell(new ConnectionEvents.Received(lines));
     }
 
     public override void ChannelInactive(IChannelHandlerContext context)
@@ -92,7 +101,7 @@ internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHead
 
     public override void ExceptionCaught(IChannelHandlerContext context, Exception exception)
     {
-        if (exception is TooLongFrameException) _session?.Tell(ConnectionEvents.LineTooLong.Instance);
+        if (exception is TooLongFrameException) { if (!_discardUntilTls) _batch.Add(ConnectionEvents.Line.Overlong); }
         else context.CloseAsync();
     }
 
@@ -107,7 +116,16 @@ internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHead
         return _context.Channel.IsWritable ? Task.CompletedTask : written;
     }
 
-    public void RequestRead() => _context.Channel.EventLoop.Execute(() => _context.Read());
+    public void Consumed(int lines)
+    {
+        if (Interlocked.Add(ref _unconsumed, -lines) >= ResumeBelow || !_paused) return;
+        _context.Channel.EventLoop.Execute(() =>
+        {
+            if (!_paused || Volatile.Read(ref _unconsumed) >= ResumeBelow) return;
+            _paused = false;
+            _context.Channel.Configuration.AutoRead = true;
+        });
+    }
 
     public void StartTls(string reply) => _context.Channel.EventLoop.Execute(() =>
     {
@@ -117,7 +135,6 @@ internal sealed class SessionBridge(ListenerOptions options, bool awaitProxyHead
         var pipeline = _context.Channel.Pipeline;
         pipeline.Replace(MailListener.LinesHandler, MailListener.LinesHandler, MailListener.NewLineDecoder(options));
         pipeline.AddFirst("tls", TlsHandlers.Server(options.Certificate));
-        _context.Read();
     });
 
     public void Close() => _context.Channel.EventLoop.Execute(() =>
