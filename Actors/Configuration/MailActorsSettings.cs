@@ -48,6 +48,7 @@ public sealed record LimitSettings(
     long MaxMessageSize,
     int MaxRecipients,
     int MaxConnectionsPerAddress,
+    int MaxConnections,
     TimeSpan IdleTimeout,
     int MaxLineLength,
     AuthFailureSettings AuthFailures);

@@ -65,6 +65,7 @@ public static class SettingsReader
                 MaxMessageSize: Bytes(c, "limits.max-message-size"),
                 MaxRecipients: Positive(c, "limits.max-recipients"),
                 MaxConnectionsPerAddress: Positive(c, "limits.max-connections-per-address"),
+                MaxConnections: NotNegative(c, "limits.max-connections"),
                 IdleTimeout: Duration(c, "limits.idle-timeout"),
                 MaxLineLength: Positive(c, "limits.max-line-length"),
                 AuthFailures: new AuthFailureSettings(
@@ -87,6 +88,12 @@ public static class SettingsReader
     {
         var value = Int(c, key);
         return value > 0 ? value : throw new ConfigurationError($"mailactors.{key}: must be a positive number, not {value}");
+    }
+
+    private static int NotNegative(Config c, string key)
+    {
+        var value = Int(c, key);
+        return value >= 0 ? value : throw new ConfigurationError($"mailactors.{key}: must not be negative, not {value}");
     }
 
     private static bool Bool(Config c, string key) =>

@@ -43,6 +43,7 @@ public static class Pop3Reply
     public static readonly string LineTooLong = Err("line too long");
     public static readonly string Autologout = Err("autologout; idle for too long");
     public static readonly string TryLater = Err("[SYS/TEMP] service temporarily unavailable; try again shortly");
+    public static readonly string ServerBusy = Err("[SYS/TEMP] server busy; try again in a minute");
     public static readonly string TooManyConnections = Err("[SYS/TEMP] too many connections from your address; close some and try again");
     public static readonly string MessageGone = Err("[SYS/TEMP] message could not be read; try again");
 

@@ -107,10 +107,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         CommonEvents();
     }
 
-    private void Enqueue(ConnectionEvents.Received received)
-    {
-        foreach (var line in received.Lines) _input.Enqueue(line);
-    }
+    private void Enqueue(ConnectionEvents.Received received) => _input.Enqueue(received.Line);
 
     /// <summary>Handles queued lines in order until one starts an effect that must finish first.</summary>
     private void Drain()
@@ -136,7 +133,12 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         Become(behaviour);
     }
 
-    private void Discard(IEnumerable<ConnectionEvents.Line> lines) => _connection.Consumed(lines.Count());
+    /// <summary>Throws away the lines waiting in the queue.</summary>
+    private void DiscardInput()
+    {
+        _connection.Consumed(_input.Count);
+        _input.Clear();
+    }
 
     /// <summary>Between STLS and the end of the handshake, clear-text input is thrown away (RFC 2595 §4, CVE-2011-0411).</summary>
     private void NegotiatingTls()
@@ -151,14 +153,14 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
             _outcome = "TLS handshake failed: " + f.Reason;
             _connection.Close();
         });
-        Receive<ConnectionEvents.Received>(received => Discard(received.Lines));
+        Receive<ConnectionEvents.Received>(_ => _connection.Consumed(1));
         CommonEvents();
     }
 
     private void Closing()
     {
         Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
-        Receive<ConnectionEvents.Received>(received => Discard(received.Lines));
+        Receive<ConnectionEvents.Received>(_ => _connection.Consumed(1));
         ReceiveAny(_ => { });
     }
 
@@ -190,8 +192,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                     return;
                 case StartTls tls:
                     // Clear text the client pipelined after STLS must not be taken as sent over TLS.
-                    Discard(_input);
-                    _input.Clear();
+                    DiscardInput();
                     StartEffect(NegotiatingTls);
                     _connection.StartTls(tls.ReadyReply);
                     return;
@@ -311,8 +312,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         if (reply is not null) _connection.Write(reply);
         _connection.Close();
         _effectRunning = true; // nothing more is read
-        Discard(_input);
-        _input.Clear();
+        DiscardInput();
         Become(Closing);
     }
 

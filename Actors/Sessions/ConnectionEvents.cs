@@ -4,10 +4,10 @@ namespace MailActors.Sessions;
 public static class ConnectionEvents
 {
     /// <summary>
-    /// The lines of one read from the socket, in order. The session reports each line it has dealt with
-    /// through <see cref="IClientConnection.Consumed"/>; that is what lets Transport read on.
+    /// A line from the client. The session reports each line it has dealt with through
+    /// <see cref="IClientConnection.Consumed"/>; that is what lets Transport read on.
     /// </summary>
-    public sealed record Received(IReadOnlyList<Line> Lines);
+    public sealed record Received(Line Line);
 
     /// <summary>One command or data line, CRLF stripped, each octet one char (Latin-1); or the mark of a line
     /// longer than the limit, whose octets were discarded up to its end.</summary>

@@ -45,6 +45,9 @@ public sealed class ListenerService(
         var challenges = new ApopChallenge(settings.Hostname);
         var classifier = new ZoneClassifier(settings.Networks);
 
+        var gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
+        log.LogInformation("Accepting at most {Capacity} connections (open-files limit {Limit})", gate.Capacity,
+            OpenFilesLimit.Read()?.ToString() ?? "unlimited");
         _boss = new MultithreadEventLoopGroup(1);
         _workers = new MultithreadEventLoopGroup(Environment.ProcessorCount); // DotNetty's default, twice that, only adds context switches
         foreach (var kind in new[] { ListenerKind.Pop3, ListenerKind.Pop3s, ListenerKind.Apop })
@@ -55,7 +58,7 @@ public sealed class ListenerService(
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
-                classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps));
+                classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
             try
             {
                 _listeners.Add(await MailListener.BindAsync(options, _boss, _workers));
@@ -71,7 +74,13 @@ public sealed class ListenerService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await Task.WhenAll(_listeners.Select(l => l.CloseAsync()));
-        if (_boss is not null) await Task.WhenAll(_boss.ShutdownGracefullyAsync(TimeSpan.Zero, TimeSpan.FromSeconds(1)),
-            _workers!.ShutdownGracefullyAsync(TimeSpan.Zero, TimeSpan.FromSeconds(1)));
+        if (_boss is null) return;
+        // DotNetty's event loops sometimes never finish their shutdown (a loop spins in ConfirmShutdown):
+        // give them a bound so that a stop never hangs.
+        var shutdown = Task.WhenAll(
+            _boss.ShutdownGracefullyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)),
+            _workers!.ShutdownGracefullyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)));
+        if (await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)) != shutdown)
+            log.LogWarning("Network event loops did not stop within 2 s; going on");
     }
 }

@@ -5,7 +5,10 @@ using MailActors.Sessions;
 
 namespace MailActors.Transport.Listeners;
 
-/// <summary>One listener: where it binds, how TLS applies, and who starts its sessions.</summary>
+/// <summary>
+/// One listener: where it binds, how TLS applies, and who starts its sessions. <paramref name="BusyReply"/>
+/// is what a connection over the node's <paramref name="Gate"/> reads before it is closed (none on implicit TLS).
+/// </summary>
 public sealed record ListenerOptions(
     ListenerKind Kind,
     IPEndPoint Endpoint,
@@ -14,4 +17,6 @@ public sealed record ListenerOptions(
     int MaxLineLength,
     TimeSpan IdleTimeout,
     Func<IPAddress, bool> IsTrustedProxy,
-    ISessionFactory Sessions);
+    ISessionFactory Sessions,
+    ConnectionGate Gate,
+    string? BusyReply);

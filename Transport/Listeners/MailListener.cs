@@ -4,6 +4,7 @@ using DotNetty.Codecs;
 using DotNetty.Handlers.Timeout;
 using DotNetty.Transport.Bootstrapping;
 using DotNetty.Transport.Channels;
+using System.Collections.Concurrent;
 using DotNetty.Transport.Channels.Sockets;
 using MailActors.Transport.Proxy;
 
@@ -17,6 +18,7 @@ public sealed class MailListener
 {
     internal const string LinesHandler = "lines";
     private readonly ListenerOptions _options;
+    private readonly ConcurrentDictionary<IChannel, bool> _connections = new();
     private IChannel? _channel;
 
     private MailListener(ListenerOptions options) => _options = options;
@@ -49,6 +51,18 @@ public sealed class MailListener
 
     private void InitChannel(ISocketChannel channel)
     {
+        if (!_options.Gate.TryEnter())
+        {
+            channel.Pipeline.AddLast(new RejectHandler(_options.ImplicitTls ? null : _options.BusyReply));
+            return;
+        }
+        _connections[channel] = true;
+        channel.CloseCompletion.ContinueWith(_ =>
+        {
+            _options.Gate.Exit();
+            _connections.TryRemove(channel, out var _);
+        });
+
         var trusted = _options.IsTrustedProxy(((IPEndPoint)channel.RemoteAddress).Address);
         var pipeline = channel.Pipeline;
         pipeline.AddLast("proxy", new ProxyHeaderDecoder(trusted));
@@ -61,7 +75,12 @@ public sealed class MailListener
     internal static LineBasedFrameDecoder NewLineDecoder(ListenerOptions options) =>
         new(options.MaxLineLength, stripDelimiter: true, failFast: true);
 
-    public Task CloseAsync() => _channel?.CloseAsync() ?? Task.CompletedTask;
+    /// <summary>Stops accepting, then closes every open connection.</summary>
+    public async Task CloseAsync()
+    {
+        if (_channel is not null) await _channel.CloseAsync();
+        await Task.WhenAll(_connections.Keys.Select(c => c.CloseAsync()));
+    }
 }
 
 public sealed class ListenerBindException(string message) : Exception(message);

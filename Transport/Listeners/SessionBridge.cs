@@ -13,8 +13,9 @@ namespace MailActors.Transport.Listeners;
 
 /// <summary>
 /// Last in the pipeline: starts the connection's session actor and relays lines and events to it,
-/// and its writes back. The lines of one read go to the actor as one message; while more than
-/// <see cref="PauseAt"/> of them wait in the actor, the socket is not read (backpressure).
+/// and its writes back. While more than <see cref="PauseAt"/> lines wait in the actor, the socket
+/// is not read (backpressure). Lines go on one by one as they are decoded: a TLS handler may
+/// deliver decrypted data after the read's ChannelReadComplete, so nothing waits for that event.
 /// </summary>
 internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAdapter, IClientConnection
 {
@@ -23,7 +24,6 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
     private IActorRef? _session;
     private volatile bool _tls = options.ImplicitTls;
     private bool _discardUntilTls;
-    private List<ConnectionEvents.Line> _batch = [];
     private int _unconsumed;
     private volatile bool _paused;
 
@@ -72,7 +72,7 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
         if (message is not IByteBuffer buffer) return;
         try
         {
-            if (!_discardUntilTls && _session is not null) _batch.Add(new ConnectionEvents.Line(buffer.ToString(Encoding.Latin1)));
+            if (!_discardUntilTls) Forward(new ConnectionEvents.Line(buffer.ToString(Encoding.Latin1)));
         }
         finally
         {
@@ -80,17 +80,15 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
         }
     }
 
-    public override void ChannelReadComplete(IChannelHandlerContext context)
+    private void Forward(ConnectionEvents.Line line)
     {
-        if (_batch.Count == 0 || _session is null) return;
-        var lines = _batch;
-        _batch = [];
-        if (Interlocked.Add(ref _unconsumed, lines.Count) >= PauseAt && !_paused)
+        if (_session is null) return;
+        if (Interlocked.Increment(ref _unconsumed) >= PauseAt && !_paused)
         {
             _paused = true;
-            context.Channel.Configuration.AutoRead = false;
+            _context.Channel.Configuration.AutoRead = false;
         }
-        _session.Tell(new ConnectionEvents.Received(lines));
+        _session.Tell(new ConnectionEvents.Received(line));
     }
 
     public override void ChannelInactive(IChannelHandlerContext context)
@@ -101,7 +99,7 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
 
     public override void ExceptionCaught(IChannelHandlerContext context, Exception exception)
     {
-        if (exception is TooLongFrameException) { if (!_discardUntilTls) _batch.Add(ConnectionEvents.Line.Overlong); }
+        if (exception is TooLongFrameException) { if (!_discardUntilTls) Forward(ConnectionEvents.Line.Overlong); }
         else context.CloseAsync();
     }
 
