@@ -10,12 +10,15 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
 {
     private readonly string _connectionString;
 
-    private readonly PreparedReader _bodyReader;
+    // The reads of every login and every RETR, kept prepared.
+    private readonly PreparedReader _bodyReader, _accountReader, _listReader;
 
     private SqliteStore(string connectionString)
     {
         _connectionString = connectionString;
         _bodyReader = new PreparedReader(Connect, "SELECT body FROM messages WHERE account = $account AND id = $id", "$account", "$id");
+        _accountReader = new PreparedReader(Connect, "SELECT name, password_hash, apop_secret, created_utc FROM accounts WHERE name = $name", "$name");
+        _listReader = new PreparedReader(Connect, "SELECT id, uidl, size FROM messages WHERE account = $account ORDER BY id", "$account");
     }
 
     public static string DatabasePath(string dataDir) => Path.Combine(dataDir, "mailactors.db");
@@ -44,13 +47,13 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         return connection;
     }
 
-    public async Task<StoredAccount?> FindAccountAsync(string name, CancellationToken ct = default)
-    {
-        await using var c = Connect();
-        await using var cmd = Command(c, "SELECT name, password_hash, apop_secret, created_utc FROM accounts WHERE name = $name", ("$name", name));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? ReadAccount(r) : null;
-    }
+    public Task<StoredAccount?> FindAccountAsync(string name, CancellationToken ct = default) =>
+        Task.FromResult(_accountReader.Run(cmd =>
+        {
+            cmd.Parameters["$name"].Value = name;
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? ReadAccount(r) : null;
+        }));
 
     public async Task<IReadOnlyList<StoredAccount>> ListAccountsAsync(CancellationToken ct = default)
     {
@@ -115,15 +118,15 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         return new StoredMessageInfo(id, uidl, message.Length);
     }
 
-    public async Task<IReadOnlyList<StoredMessageInfo>> ListMessagesAsync(string account, CancellationToken ct = default)
-    {
-        await using var c = Connect();
-        await using var cmd = Command(c, "SELECT id, uidl, size FROM messages WHERE account = $account ORDER BY id", ("$account", account));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<StoredMessageInfo>();
-        while (await r.ReadAsync(ct)) list.Add(new StoredMessageInfo(r.GetInt64(0), r.GetString(1), r.GetInt64(2)));
-        return list;
-    }
+    public Task<IReadOnlyList<StoredMessageInfo>> ListMessagesAsync(string account, CancellationToken ct = default) =>
+        Task.FromResult<IReadOnlyList<StoredMessageInfo>>(_listReader.Run(cmd =>
+        {
+            cmd.Parameters["$account"].Value = account;
+            using var r = cmd.ExecuteReader();
+            var list = new List<StoredMessageInfo>();
+            while (r.Read()) list.Add(new StoredMessageInfo(r.GetInt64(0), r.GetString(1), r.GetInt64(2)));
+            return list;
+        }));
 
     public Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default) =>
         Task.FromResult(_bodyReader.Run(cmd =>
@@ -149,7 +152,12 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         await tx.CommitAsync(ct);
     }
 
-    public void Dispose() => _bodyReader.Dispose();
+    public void Dispose()
+    {
+        _bodyReader.Dispose();
+        _accountReader.Dispose();
+        _listReader.Dispose();
+    }
 
     private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] parameters)
     {
