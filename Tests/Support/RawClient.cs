@@ -21,9 +21,9 @@ public sealed class RawClient : IAsyncDisposable
 
     public static async Task<RawClient> ConnectAsync(IPAddress from, int port, byte[]? preamble = null)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(from.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.Bind(new IPEndPoint(from, 0));
-        await socket.ConnectAsync(IPAddress.Loopback, port);
+        await socket.ConnectAsync(from.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, port);
         var client = new RawClient(socket);
         if (preamble is not null) await client.SendBytesAsync(preamble);
         return client;
