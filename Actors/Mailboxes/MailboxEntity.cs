@@ -51,11 +51,13 @@ public sealed class MailboxEntity : ReceiveActor, IWithStash
         Receive<Commit>(commit => Sender.Tell(new Committed(_account, false)));
         Receive<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
         Receive<Terminated>(_ => { });
+        Receive<Listed>(_ => { }); // for a session that died while its listing was read
     }
 
     private void Locking(IActorRef session)
     {
-        Receive<Listed>(listed =>
+        // A listing for an earlier session that died while it was being read is stale: drop it.
+        Receive<Listed>(listed => listed.Session.Equals(session), listed =>
         {
             if (listed.Messages is null)
             {
@@ -68,6 +70,7 @@ public sealed class MailboxEntity : ReceiveActor, IWithStash
             Stash.UnstashAll();
             Become(() => Locked(session));
         });
+        Receive<Listed>(_ => { });
         Receive<Terminated>(t => t.ActorRef.Equals(session), _ => Unlock(session));
         ReceiveAny(_ => Stash.Stash());
     }
