@@ -232,7 +232,17 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                 return new LoginResult(login, null, null, Pop3Reply.AuthFailed);
             }
 
-            var locked = await deps.Mailboxes.Ask(new MailboxProtocol.Acquire(account, self), Pop3SessionDeps.AskTimeout);
+            object locked;
+            try
+            {
+                locked = await deps.Mailboxes.Ask(new MailboxProtocol.Acquire(account, self), Pop3SessionDeps.AskTimeout);
+            }
+            catch (Exception)
+            {
+                // The lock may still be granted after the ask gave up: give it back, or this session would hold it unknowingly.
+                deps.Mailboxes.Tell(new MailboxProtocol.Release(account, self));
+                return new LoginResult(login, account, null, Pop3Reply.TryLater);
+            }
             return locked switch
             {
                 MailboxProtocol.Acquired acquired => new LoginResult(login, account, Maildrop.Of(acquired.Messages), null),
@@ -296,7 +306,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
     private void StartCommit(Commit commit)
     {
         var closed = _state!;
-        _deps.Mailboxes.Ask<MailboxProtocol.Committed>(new MailboxProtocol.Commit(commit.Account, Self, commit.DeletedIds), Pop3SessionDeps.AskTimeout)
+        _deps.Mailboxes.Ask<MailboxProtocol.Committed>(new MailboxProtocol.Commit(commit.Account, Self, commit.DeletedIds), Pop3SessionDeps.CommitTimeout)
             .ContinueWith(t => new CommitResult(t.IsCompletedSuccessfully && t.Result.AllRemoved))
             .PipeTo(Self);
         StartEffect(() => Busy<CommitResult>(result =>

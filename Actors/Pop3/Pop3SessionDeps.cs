@@ -20,6 +20,9 @@ public sealed record Pop3SessionDeps(
     ConnectionLimiter Limiter)
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longer than SQLite's busy timeout (30 s), so that a slow commit is not reported as failed.</summary>
+    public static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(35);
 }
 
 /// <summary>One session actor per accepted POP3 connection.</summary>

@@ -48,7 +48,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     }
 
     public Task<StoredAccount?> FindAccountAsync(string name, CancellationToken ct = default) =>
-        Task.FromResult(_accountReader.Run(cmd =>
+        Synchronously(() => _accountReader.Run(cmd =>
         {
             cmd.Parameters["$name"].Value = name;
             using var r = cmd.ExecuteReader();
@@ -119,7 +119,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     }
 
     public Task<IReadOnlyList<StoredMessageInfo>> ListMessagesAsync(string account, CancellationToken ct = default) =>
-        Task.FromResult<IReadOnlyList<StoredMessageInfo>>(_listReader.Run(cmd =>
+        Synchronously<IReadOnlyList<StoredMessageInfo>>(() => _listReader.Run(cmd =>
         {
             cmd.Parameters["$account"].Value = account;
             using var r = cmd.ExecuteReader();
@@ -129,7 +129,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         }));
 
     public Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default) =>
-        Task.FromResult(_bodyReader.Run(cmd =>
+        Synchronously(() => _bodyReader.Run(cmd =>
         {
             cmd.Parameters["$account"].Value = account;
             cmd.Parameters["$id"].Value = id;
@@ -150,6 +150,13 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>SQLite reads finish at once; a failure still arrives as a faulted task, never as a throw at the call.</summary>
+    private static Task<T> Synchronously<T>(Func<T> read)
+    {
+        try { return Task.FromResult(read()); }
+        catch (Exception e) { return Task.FromException<T>(e); }
     }
 
     public void Dispose()

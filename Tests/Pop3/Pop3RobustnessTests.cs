@@ -116,6 +116,18 @@ public sealed class Pop3RobustnessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Half_a_line_of_clear_text_after_stls_is_not_prefixed_to_the_first_tls_line()
+    {
+        await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
+        await raw.ReadLineAsync();
+        await raw.SendAsync("STLS\r\nUSER x");
+        Assert.StartsWith("+OK", await raw.ReadLineAsync());
+        await raw.StartTlsAsync();
+        // Had "USER x" been kept, this would arrive as "USER xCAPA" and be answered "+OK send your password".
+        Assert.Equal("+OK capability list follows", await raw.CommandAsync("CAPA"));
+    }
+
+    [Fact]
     public async Task Clear_text_pipelined_after_stls_is_discarded()
     {
         await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);

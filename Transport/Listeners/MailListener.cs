@@ -17,6 +17,7 @@ namespace MailActors.Transport.Listeners;
 public sealed class MailListener
 {
     internal const string LinesHandler = "lines";
+    internal const string SessionHandler = "session";
     private readonly ListenerOptions _options;
     private readonly ConcurrentDictionary<IChannel, bool> _connections = new();
     private IChannel? _channel;
@@ -67,9 +68,10 @@ public sealed class MailListener
         var pipeline = channel.Pipeline;
         pipeline.AddLast("proxy", new ProxyHeaderDecoder(trusted));
         if (_options.ImplicitTls) pipeline.AddLast("tls", TlsHandlers.Server(_options.Certificate));
-        pipeline.AddLast("idle", new IdleStateHandler(_options.IdleTimeout, TimeSpan.Zero, TimeSpan.Zero));
+        // Idle = neither reading nor writing (a long download on a slow link is not idle).
+        pipeline.AddLast("idle", new IdleStateHandler(true, TimeSpan.Zero, TimeSpan.Zero, _options.IdleTimeout));
         pipeline.AddLast(LinesHandler, NewLineDecoder(_options));
-        pipeline.AddLast("session", new SessionBridge(_options));
+        pipeline.AddLast(SessionHandler, new SessionBridge(_options));
     }
 
     internal static LineBasedFrameDecoder NewLineDecoder(ListenerOptions options) =>

@@ -49,8 +49,11 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
                 ClientAddress = proxied.Source.Address;
                 StartSession();
                 break;
+            case IdleStateEvent when _session is null: // a trusted proxy that never sent its header
+                context.CloseAsync();
+                break;
             case IdleStateEvent:
-                _session?.Tell(ConnectionEvents.Idle.Instance);
+                _session.Tell(ConnectionEvents.Idle.Instance);
                 break;
             case TlsHandshakeCompletionEvent { IsSuccessful: true }:
                 _tls = true;
@@ -86,9 +89,19 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
         if (Interlocked.Increment(ref _unconsumed) >= PauseAt && !_paused)
         {
             _paused = true;
-            _context.Channel.Configuration.AutoRead = false;
+            UpdateAutoRead();
         }
         _session.Tell(new ConnectionEvents.Received(line));
+    }
+
+    /// <summary>Read only while the session keeps up with input and the client keeps up with output
+    /// (a client that sends commands but never reads the replies must not fill the server's memory).</summary>
+    private void UpdateAutoRead() => _context.Channel.Configuration.AutoRead = !_paused && _context.Channel.IsWritable;
+
+    public override void ChannelWritabilityChanged(IChannelHandlerContext context)
+    {
+        UpdateAutoRead();
+        base.ChannelWritabilityChanged(context);
     }
 
     public override void ChannelInactive(IChannelHandlerContext context)
@@ -121,7 +134,7 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
         {
             if (!_paused || Volatile.Read(ref _unconsumed) >= ResumeBelow) return;
             _paused = false;
-            _context.Channel.Configuration.AutoRead = true;
+            UpdateAutoRead();
         });
     }
 
@@ -129,12 +142,21 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
     {
         _discardUntilTls = true;
         _context.WriteAndFlushAsync(Unpooled.WrappedBuffer(Encoding.Latin1.GetBytes(reply)));
-        // A fresh line decoder: whatever clear text the old one held is handed on and discarded here.
+        // A fresh line decoder. Removing the old one hands its buffered clear text (even half a line)
+        // to this bridge, which discards it; Replace would pass it on to the new decoder instead.
         var pipeline = _context.Channel.Pipeline;
-        pipeline.Replace(MailListener.LinesHandler, MailListener.LinesHandler, MailListener.NewLineDecoder(options));
+        pipeline.Remove(MailListener.LinesHandler);
+        pipeline.AddBefore(MailListener.SessionHandler, MailListener.LinesHandler, MailListener.NewLineDecoder(options));
         pipeline.AddFirst("tls", TlsHandlers.Server(options.Certificate));
     });
 
+    /// <summary>Flushes, then closes; a client that stops reading does not hold the connection (and its
+    /// mailbox lock) open: after <see cref="CloseGrace"/> it is closed regardless.</summary>
     public void Close() => _context.Channel.EventLoop.Execute(() =>
-        _context.WriteAndFlushAsync(Unpooled.Empty).ContinueWith(_ => _context.CloseAsync()));
+    {
+        _context.WriteAndFlushAsync(Unpooled.Empty).ContinueWith(_ => _context.CloseAsync());
+        _context.Channel.EventLoop.Schedule(() => _context.CloseAsync(), CloseGrace);
+    });
+
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 }
