@@ -42,14 +42,15 @@ trap 'exit 130' INT TERM
 # Raising the hard limit needs CAP_SYS_RESOURCE; where that is missing (a sandbox with a hard
 # limit of 20000, say), the server cannot hold SESSIONS sockets: by default (FIT_SESSIONS=1)
 # the run is reduced to what fits and a linear estimate for SESSIONS is printed; FIT_SESSIONS=0
-# runs the full count anyway (the server then hits EMFILE: a robustness check, not a memory figure).
+# runs the full count anyway: the server then refuses what is over its connection cap
+# (limits.max-connections, by default the open-files limit less 512) with "-ERR [SYS/TEMP] server busy".
 WANT_SESSIONS="$SESSIONS"
 NOFILE=$(( SESSIONS * 2 + 65536 ))
 max_open=$(cat /proc/sys/fs/nr_open 2>/dev/null || echo 1048576)
 [ "$NOFILE" -le "$max_open" ] || NOFILE="$max_open"
 [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge "$NOFILE" ] || ulimit -Hn "$NOFILE" 2>/dev/null || true
 ulimit -Sn "$(ulimit -Hn)"
-SERVER_FD_ROOM=$(( $(ulimit -Sn) - 400 ))
+SERVER_FD_ROOM=$(( $(ulimit -Sn) - 512 ))   # the server's own reserve (OpenFilesLimit.Reserved)
 if [ "$SESSIONS" -gt "$SERVER_FD_ROOM" ]; then
   echo "NOTE: the open-file limit here is $(ulimit -Sn) (hard $(ulimit -Hn)) and cannot be raised (no CAP_SYS_RESOURCE?);" \
        "the server process can hold at most about $SERVER_FD_ROOM sessions." >&2
