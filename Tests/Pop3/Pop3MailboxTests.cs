@@ -28,9 +28,7 @@ public sealed class Pop3MailboxTests : IAsyncLifetime
 
         await using (var second = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port))
         {
-            await second.ReadLineAsync();
-            await second.CommandAsync("USER locked");
-            Assert.StartsWith("-ERR [IN-USE]", await second.CommandAsync("PASS pw"));
+            Assert.StartsWith("-ERR [IN-USE]", await second.LoginAsync("locked", "pw"));
         }
 
         await first.DisconnectAsync(quit: true);
@@ -43,17 +41,13 @@ public sealed class Pop3MailboxTests : IAsyncLifetime
     {
         await _server.AddUserAsync("dropper", "pw");
         var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
-        await raw.ReadLineAsync();
-        await raw.CommandAsync("USER dropper");
-        Assert.StartsWith("+OK", await raw.CommandAsync("PASS pw"));
+        Assert.StartsWith("+OK", await raw.LoginAsync("dropper", "pw"));
         raw.Abort();
 
         await Eventually.AssertAsync(async () =>
         {
             await using var again = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
-            await again.ReadLineAsync();
-            await again.CommandAsync("USER dropper");
-            return (await again.CommandAsync("PASS pw"))!.StartsWith("+OK");
+            return (await again.LoginAsync("dropper", "pw"))!.StartsWith("+OK");
         }, "the dropped session's lock is released");
     }
 
@@ -65,9 +59,7 @@ public sealed class Pop3MailboxTests : IAsyncLifetime
         await _server.DeliverAsync("deleter", "Subject: b\n\nB\n");
 
         var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
-        await raw.ReadLineAsync();
-        await raw.CommandAsync("USER deleter");
-        await raw.CommandAsync("PASS pw");
+        Assert.StartsWith("+OK", await raw.LoginAsync("deleter", "pw"));
         Assert.StartsWith("+OK", await raw.CommandAsync("DELE 1"));
         raw.Abort();
 
@@ -100,9 +92,7 @@ public sealed class Pop3MailboxTests : IAsyncLifetime
         await _server.AddUserAsync("resetter", "pw");
         await _server.DeliverAsync("resetter", "Subject: keep\n\nK\n");
         await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
-        await raw.ReadLineAsync();
-        await raw.CommandAsync("USER resetter");
-        await raw.CommandAsync("PASS pw");
+        Assert.StartsWith("+OK", await raw.LoginAsync("resetter", "pw"));
         await raw.CommandAsync("DELE 1");
         Assert.StartsWith("-ERR", await raw.CommandAsync("RETR 1"));
         Assert.StartsWith("+OK maildrop has 1", await raw.CommandAsync("RSET"));
@@ -140,9 +130,7 @@ public sealed class Pop3MailboxTests : IAsyncLifetime
         await _server.AddUserAsync("topper", "pw");
         await _server.DeliverAsync("topper", "Subject: top\n\nline one\n.line two\nline three\n");
         await using var raw = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
-        await raw.ReadLineAsync();
-        await raw.CommandAsync("USER topper");
-        await raw.CommandAsync("PASS pw");
+        Assert.StartsWith("+OK", await raw.LoginAsync("topper", "pw"));
         Assert.StartsWith("+OK", await raw.CommandAsync("TOP 1 2"));
         var lines = new List<string>();
         for (var line = await raw.ReadLineAsync(); line != "."; line = await raw.ReadLineAsync()) lines.Add(line!);

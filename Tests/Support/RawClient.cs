@@ -63,6 +63,14 @@ public sealed class RawClient : IAsyncDisposable
         return await ReadLineAsync();
     }
 
+    /// <summary>Reads the greeting, sends USER and PASS; the reply to PASS.</summary>
+    public async Task<string?> LoginAsync(string user, string password)
+    {
+        await ReadLineAsync();
+        await CommandAsync("USER " + user);
+        return await CommandAsync("PASS " + password);
+    }
+
     /// <summary>Reads lines until the server closes; true if it did within the patience.</summary>
     public async Task<bool> ClosedByServerAsync()
     {
