@@ -28,8 +28,6 @@ public sealed class ListenerService(
     private readonly List<MailListener> _listeners = [];
     private MultithreadEventLoopGroup? _boss, _workers;
 
-    public IReadOnlyList<MailListener> Listeners => _listeners;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = services.Settings;

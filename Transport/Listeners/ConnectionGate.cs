@@ -10,8 +10,6 @@ public sealed class ConnectionGate(int capacity)
 
     public int Capacity { get; } = capacity;
 
-    public int Open => Volatile.Read(ref _open);
-
     public bool TryEnter()
     {
         if (Interlocked.Increment(ref _open) <= Capacity) return true;

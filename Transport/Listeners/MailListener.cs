@@ -24,10 +24,6 @@ public sealed class MailListener
 
     private MailListener(ListenerOptions options) => _options = options;
 
-    public ListenerOptions Options => _options;
-
-    public IPEndPoint BoundEndpoint => (IPEndPoint)_channel!.LocalAddress;
-
     /// <exception cref="ListenerBindException">the port cannot be bound.</exception>
     public static async Task<MailListener> BindAsync(ListenerOptions options, IEventLoopGroup boss, IEventLoopGroup workers)
     {
