@@ -70,8 +70,7 @@ public sealed class MailListener
         pipeline.AddLast(SessionHandler, new SessionBridge(_options));
     }
 
-    internal static LineBasedFrameDecoder NewLineDecoder(ListenerOptions options) =>
-        new(options.MaxLineLength, stripDelimiter: true, failFast: true);
+    internal static MailLineDecoder NewLineDecoder(ListenerOptions options) => new(options.MaxLineLength);
 
     /// <summary>Stops accepting, then closes every open connection.</summary>
     public async Task CloseAsync()

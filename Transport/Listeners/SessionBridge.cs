@@ -72,14 +72,14 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
 
     public override void ChannelRead(IChannelHandlerContext context, object message)
     {
-        if (message is not IByteBuffer buffer) return;
-        try
+        switch (message)
         {
-            if (!_discardUntilTls) Forward(new ConnectionEvents.Line(buffer.ToString(Encoding.Latin1)));
-        }
-        finally
-        {
-            buffer.Release();
+            case ConnectionEvents.Line line when !_discardUntilTls:
+                Forward(line);
+                break;
+            case IByteBuffer unframed: // what a removed line decoder held (clear text before STLS): discarded
+                unframed.Release();
+                break;
         }
     }
 
@@ -112,8 +112,7 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
 
     public override void ExceptionCaught(IChannelHandlerContext context, Exception exception)
     {
-        if (exception is TooLongFrameException) { if (!_discardUntilTls) Forward(ConnectionEvents.Line.Overlong); }
-        else context.CloseAsync();
+        context.CloseAsync();
     }
 
     // IClientConnection: called from the session actor, on any thread.

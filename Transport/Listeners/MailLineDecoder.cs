@@ -1,0 +1,56 @@
+using System.Text;
+using DotNetty.Buffers;
+using DotNetty.Codecs;
+using DotNetty.Common.Utilities;
+using DotNetty.Transport.Channels;
+using MailActors.Sessions;
+
+namespace MailActors.Transport.Listeners;
+
+/// <summary>
+/// Splits the byte stream into lines at LF and says how each one ended: CRLF, or a bare LF that SMTP's
+/// smuggling defence must see (DotNetty's line decoder strips both alike). A bare CR stays in the text.
+/// A line longer than <paramref name="maxLength"/> octets is reported as <see cref="ConnectionEvents.Line.Overlong"/>
+/// at once, and its octets are discarded up to its end.
+/// </summary>
+internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
+{
+    private bool _discarding;
+
+    protected override void Decode(IChannelHandlerContext context, IByteBuffer input, List<object> output)
+    {
+        while (input.IsReadable())
+        {
+            var lf = input.ForEachByte(ByteProcessor.FindLF);
+            if (_discarding)
+            {
+                if (lf < 0) { input.SkipBytes(input.ReadableBytes); return; }
+                input.SetReaderIndex(lf + 1);
+                _discarding = false;
+                continue;
+            }
+            if (lf < 0)
+            {
+                if (input.ReadableBytes > maxLength + 1) // +1: the CR of a CRLF may arrive before its LF
+                {
+                    input.SkipBytes(input.ReadableBytes);
+                    _discarding = true;
+                    output.Add(ConnectionEvents.Line.Overlong);
+                }
+                return;
+            }
+            var length = lf - input.ReaderIndex;
+            var crlf = length > 0 && input.GetByte(lf - 1) == '\r';
+            var textLength = crlf ? length - 1 : length;
+            if (textLength > maxLength)
+            {
+                output.Add(ConnectionEvents.Line.Overlong);
+            }
+            else
+            {
+                output.Add(new ConnectionEvents.Line(input.ToString(input.ReaderIndex, textLength, Encoding.Latin1), BareLineFeed: !crlf));
+            }
+            input.SetReaderIndex(lf + 1);
+        }
+    }
+}
