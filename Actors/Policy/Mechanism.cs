@@ -9,5 +9,11 @@ public enum Mechanism
     Apop,
 }
 
+public static class MechanismNames
+{
+    /// <summary>The name used in logs and the audit journal.</summary>
+    public static string Of(Mechanism mechanism) => mechanism.ToString().ToLowerInvariant();
+}
+
 /// <summary>Whether the rule applies to a clear-text or a TLS-protected connection.</summary>
 public enum Channel { Any, Clear, Tls }

@@ -5,6 +5,7 @@ using Akka.Hosting;
 using DotNetty.Transport.Channels;
 using MailActors.Accounts;
 using MailActors.AuthFailures;
+using MailActors.Grants;
 using MailActors.Mailboxes;
 using MailActors.Policy;
 using MailActors.Pop3;
@@ -39,6 +40,8 @@ public sealed class ListenerService(
         var policy = await registry.GetAsync<PolicyActor>(cancellationToken);
         var authFailures = await registry.GetAsync<AuthFailureTracker>(cancellationToken);
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
+        var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
+        var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
         var challenges = new ApopChallenge(settings.Hostname);
         var classifier = new ZoneClassifier(settings.Networks);
@@ -52,7 +55,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, accounts, services.Messages, challenges,
+            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, grants, node, accounts, services.Messages, challenges,
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,

@@ -18,9 +18,7 @@ public sealed class MailServices : IDisposable
     {
         var store = settings.Storage.Provider switch
         {
-            StorageProvider.Sqlite => SqliteStore.Open(settings.Storage.ConnectionString.Length > 0
-                ? settings.Storage.ConnectionString
-                : SqliteStore.DatabasePath(settings.DataDir)),
+            StorageProvider.Sqlite => SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings)),
             _ => throw new ConfigurationError(
                 "mailactors.storage.provider: \"postgresql\" is not available in this build yet; use \"sqlite\""),
         };

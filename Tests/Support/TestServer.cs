@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Akka.Actor;
+using Akka.Hosting;
 using MailActors.Accounts;
+using MailActors.Grants;
 using MailActors.Storage;
 using MailActors.Host.Configuration;
 using MailActors.Host.Server;
@@ -30,6 +33,11 @@ public sealed class TestServer : IAsyncDisposable
     public int Pop3sPort { get; }
     public int ApopPort { get; }
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
+    public IActorRef GrantLedger => _host!.Services.GetRequiredService<ActorRegistry>().Get<GrantLedgerActor>();
+
+    /// <summary>The grant that covers <paramref name="address"/> now, as the ledger answers a session.</summary>
+    public async Task<Grant?> GrantForAsync(IPAddress address) =>
+        (await GrantLedger.Ask<GrantLedgerProtocol.CheckResult>(new GrantLedgerProtocol.Check(address), TimeSpan.FromSeconds(5))).Grant;
     public X509Certificate2 Ca => X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Config().Settings.DataDir, "tls", "ca.pem")));
 
     private TestServer(string extraHocon)
