@@ -9,6 +9,7 @@ using MailActors.Grants;
 using MailActors.Mailboxes;
 using MailActors.Policy;
 using MailActors.Pop3;
+using MailActors.Smtp;
 using MailActors.Sessions;
 using MailActors.Transport.Listeners;
 using Microsoft.Extensions.Hosting;
@@ -60,16 +61,32 @@ public sealed class ListenerService(
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
-            try
-            {
-                _listeners.Add(await MailListener.BindAsync(options, _boss, _workers));
-            }
-            catch (ListenerBindException e)
-            {
-                throw new ListenerBindException($"mailactors.listeners.{ListenerNames.Of(kind)}.port: {e.Message}");
-            }
-            log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(kind), options.Endpoint);
+            await BindAsync(options);
         }
+        foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission })
+        {
+            var listenerSettings = settings.Listeners[kind];
+            if (!listenerSettings.Enabled) continue;
+            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, accounts, services.Accounts, services.Intake,
+                new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
+            var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
+                ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
+                classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
+            await BindAsync(options);
+        }
+    }
+
+    private async Task BindAsync(ListenerOptions options)
+    {
+        try
+        {
+            _listeners.Add(await MailListener.BindAsync(options, _boss!, _workers!));
+        }
+        catch (ListenerBindException e)
+        {
+            throw new ListenerBindException($"mailactors.listeners.{ListenerNames.Of(options.Kind)}.port: {e.Message}");
+        }
+        log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(options.Kind), options.Endpoint);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

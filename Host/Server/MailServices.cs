@@ -11,8 +11,13 @@ public sealed class MailServices : IDisposable
     public required IAccountStore Accounts { get; init; }
     public required IMessageStore Messages { get; init; }
     public required ApopSecretCipher ApopCipher { get; init; }
+    public required IMailIntake Intake { get; init; }
 
-    public void Dispose() => (Accounts as IDisposable)?.Dispose();
+    public void Dispose()
+    {
+        (Intake as IDisposable)?.Dispose(); // first: it writes what it was handed
+        (Accounts as IDisposable)?.Dispose();
+    }
 
     public static MailServices Open(MailActorsSettings settings)
     {
@@ -27,6 +32,7 @@ public sealed class MailServices : IDisposable
             Settings = settings,
             Accounts = store,
             Messages = store,
+            Intake = new SqliteIntake(store.Connect),
             ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
         };
     }

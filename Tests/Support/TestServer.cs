@@ -29,9 +29,11 @@ public sealed class TestServer : IAsyncDisposable
     private IHost? _host;
 
     public string DataDir { get; }
-    public int Pop3Port { get; }
-    public int Pop3sPort { get; }
-    public int ApopPort { get; }
+    public int Pop3Port { get; private set; }
+    public int Pop3sPort { get; private set; }
+    public int ApopPort { get; private set; }
+    public int SmtpPort { get; private set; }
+    public int SubmissionPort { get; private set; }
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
     public IActorRef GrantLedger => _host!.Services.GetRequiredService<ActorRegistry>().Get<GrantLedgerActor>();
 
@@ -44,16 +46,35 @@ public sealed class TestServer : IAsyncDisposable
     {
         _extraHocon = extraHocon;
         DataDir = Directory.CreateTempSubdirectory("mailactors-test-").FullName;
+        PickPorts();
+    }
+
+    private void PickPorts()
+    {
         Pop3Port = FreePort();
         Pop3sPort = FreePort();
         ApopPort = FreePort();
+        SmtpPort = FreePort();
+        SubmissionPort = FreePort();
     }
 
     public static async Task<TestServer> StartAsync(string extraHocon = "")
     {
         var server = new TestServer(extraHocon);
-        await server.StartHostAsync();
-        return server;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await server.StartHostAsync();
+                return server;
+            }
+            catch (MailActors.Transport.Listeners.ListenerBindException) when (attempt < 3)
+            {
+                // Another test took a port between our probe and the bind: try fresh ones.
+                await server.StopAsync();
+                server.PickPorts();
+            }
+        }
     }
 
     public LoadedConfig Config() => ConfigLoader.Load([], null,
@@ -61,7 +82,10 @@ public sealed class TestServer : IAsyncDisposable
         $$"""
           mailactors {
             data-dir = "{{DataDir}}"
-            listeners { pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.port = {{ApopPort}} }
+            listeners {
+              pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.port = {{ApopPort}}
+              smtp.port = {{SmtpPort}}, submission.port = {{SubmissionPort}}
+            }
           }
           """,
         _extraHocon);
