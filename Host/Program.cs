@@ -9,6 +9,8 @@ root.Subcommands.Add(ServeCommand.Build());
 root.Subcommands.Add(UserCommands.Build());
 root.Subcommands.Add(DeliverCommand.Build());
 root.Subcommands.Add(CaCommand.Build());
+root.Subcommands.Add(GrantsCommand.Build());
+root.Subcommands.Add(StatusCommand.Build());
 
 try
 {

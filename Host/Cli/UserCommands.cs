@@ -31,6 +31,7 @@ public static class UserCommands
             await MustExist(s, account);
             var hash = PasswordHasher.Hash(Secrets.Read(parse.GetValue(passwordStdin), "password"));
             if (!await s.Accounts.SetPasswordHashAsync(account, hash)) throw NoSuchAccount(account);
+            await GrantsCommand.RevokeAccountAsync(CommonOptions.Load(parse), account, "password changed");
             Console.WriteLine($"password changed for {account}");
         }));
 
@@ -41,6 +42,7 @@ public static class UserCommands
             await MustExist(s, account);
             var secret = Secrets.Read(parse.GetValue(secretStdin), "secret");
             if (!await s.Accounts.SetApopSecretAsync(account, s.ApopCipher.Seal(secret))) throw NoSuchAccount(account);
+            await GrantsCommand.RevokeAccountAsync(CommonOptions.Load(parse), account, "APOP secret changed");
             Console.WriteLine($"APOP secret set for {account}");
         }));
 
@@ -49,6 +51,7 @@ public static class UserCommands
         {
             var account = ValidName(parse.GetValue(name)!);
             if (!await s.Accounts.DeleteAccountAsync(account)) throw NoSuchAccount(account);
+            await GrantsCommand.RevokeAccountAsync(CommonOptions.Load(parse), account, "account deleted");
             Console.WriteLine($"deleted {account}");
         }));
 

@@ -28,6 +28,12 @@ public sealed class ListenerService(
     ILogger<ListenerService> log) : IHostedService
 {
     private readonly List<MailListener> _listeners = [];
+    private readonly List<(string Name, string Endpoint)> _endpoints = [];
+
+    /// <summary>Every enabled listener is bound.</summary>
+    public bool Bound { get; private set; }
+
+    public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _endpoints;
     private MultithreadEventLoopGroup? _boss, _workers;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -74,6 +80,7 @@ public sealed class ListenerService(
                 classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
+        Bound = true;
     }
 
     private async Task BindAsync(ListenerOptions options)
@@ -86,11 +93,13 @@ public sealed class ListenerService(
         {
             throw new ListenerBindException($"mailactors.listeners.{ListenerNames.Of(options.Kind)}.port: {e.Message}");
         }
+        _endpoints.Add((ListenerNames.Of(options.Kind), options.Endpoint.ToString()));
         log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(options.Kind), options.Endpoint);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        Bound = false;
         await Task.WhenAll(_listeners.Select(l => l.CloseAsync()));
         if (_boss is null) return;
         // DotNetty's event loops sometimes never finish their shutdown (a loop spins in ConfirmShutdown):

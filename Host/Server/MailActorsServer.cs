@@ -53,6 +53,7 @@ public static class MailActorsServer
         });
         builder.Services.AddSingleton<ListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ListenerService>());
+        builder.Services.AddHostedService<Admin.AdminHttpService>();
         return builder.Build();
     }
 }

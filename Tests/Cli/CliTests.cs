@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MailActors.Tests.Support;
 
 namespace MailActors.Tests.Cli;
@@ -15,25 +14,8 @@ public sealed class CliTests : IDisposable
         File.WriteAllText(_config, $$"""mailactors.data-dir = "{{_dir}}/data" """);
     }
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(string stdin, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mailactors.dll"));
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(_config);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(string stdin, params string[] args) =>
+        MailActorsCli.RunAsync(_config, stdin, args);
 
     [Fact]
     public async Task An_administrator_manages_accounts_from_the_command_line()

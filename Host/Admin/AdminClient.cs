@@ -1,0 +1,37 @@
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using MailActors.Configuration;
+
+namespace MailActors.Host.Admin;
+
+/// <summary>
+/// The CLI's way to a running node (SPEC 7: administrative commands take effect within a second): its admin
+/// endpoint from the same configuration. Null from a call means no node answers there.
+/// </summary>
+public sealed class AdminClient(MailActorsSettings settings)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    private Uri? Base => settings.AdminHttp.Length == 0 ? null : new Uri($"http://{settings.AdminHttp}/");
+
+    public Task<T?> GetAsync<T>(string path) => Call<T>(HttpMethod.Get, path);
+
+    public Task<T?> PostAsync<T>(string path) => Call<T>(HttpMethod.Post, path);
+
+    private async Task<T?> Call<T>(HttpMethod method, string path)
+    {
+        if (Base is not { } root) return default;
+        HttpResponseMessage response;
+        try
+        {
+            response = await Http.SendAsync(new HttpRequestMessage(method, new Uri(root, path)));
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException)
+        {
+            return default; // nothing listens: no node runs with this configuration
+        }
+        if (!response.IsSuccessStatusCode)
+            throw new Cli.CliError($"the running node refused: {(int)response.StatusCode} {(await response.Content.ReadAsStringAsync()).Trim()}");
+        return await response.Content.ReadFromJsonAsync<T>(GrantView.Json);
+    }
+}
