@@ -17,17 +17,18 @@ public sealed class AuthFailureBook(AuthFailureSettings settings)
         (_blockedAddresses.TryGetValue(address, out var a) && a > now) ||
         (_blockedAccounts.TryGetValue(account, out var b) && b > now);
 
-    /// <returns>how long to wait before telling the client, and whether the account just became blocked.</returns>
-    public (TimeSpan Delay, bool AccountBlocked) RecordFailure(string address, string account, DateTime now)
+    /// <returns>how long to wait before telling the client, and whether the account or the address is now blocked.</returns>
+    public (TimeSpan Delay, bool AccountBlocked, bool AddressBlocked) RecordFailure(string address, string account, DateTime now)
     {
         var fromAddress = Add(_byAddress, address, now);
         var forAccount = Add(_byAccount, account, now);
-        if (fromAddress >= settings.PerAddress) _blockedAddresses[address] = now + settings.Block;
+        var addressBlocked = fromAddress >= settings.PerAddress;
+        if (addressBlocked) _blockedAddresses[address] = now + settings.Block;
         var accountBlocked = forAccount >= settings.PerAccount;
         if (accountBlocked) _blockedAccounts[account] = now + settings.Block;
 
         var doubled = settings.FirstDelay.Ticks * Math.Pow(2, Math.Min(fromAddress - 1, 30));
-        return (TimeSpan.FromTicks((long)Math.Min(doubled, settings.MaxDelay.Ticks)), accountBlocked);
+        return (TimeSpan.FromTicks((long)Math.Min(doubled, settings.MaxDelay.Ticks)), accountBlocked, addressBlocked);
     }
 
     public void Prune(DateTime now)

@@ -13,7 +13,8 @@ public static class AuthFailureProtocol
     /// <summary>A password or digest was checked and was wrong.</summary>
     public sealed record Failed(string Address, string Account);
 
-    public sealed record Delay(TimeSpan Wait, bool AccountBlocked);
+    /// <summary>How long to wait before the -ERR; whether this failure blocked the account or the address.</summary>
+    public sealed record Delay(TimeSpan Wait, bool AccountBlocked, bool AddressBlocked);
 }
 
 /// <summary>The brute-force counters, run as a cluster singleton so they count cluster-wide.</summary>
@@ -32,8 +33,8 @@ public sealed class AuthFailureTracker : ReceiveActor, IWithTimers
         Receive<AuthFailureProtocol.Check>(c => Sender.Tell(new AuthFailureProtocol.Verdict(book.IsBlocked(c.Address, c.Account, DateTime.UtcNow))));
         Receive<AuthFailureProtocol.Failed>(f =>
         {
-            var (wait, accountBlocked) = book.RecordFailure(f.Address, f.Account, DateTime.UtcNow);
-            Sender.Tell(new AuthFailureProtocol.Delay(wait, accountBlocked));
+            var (wait, accountBlocked, addressBlocked) = book.RecordFailure(f.Address, f.Account, DateTime.UtcNow);
+            Sender.Tell(new AuthFailureProtocol.Delay(wait, accountBlocked, addressBlocked));
         });
         Receive<PruneTick>(_ => book.Prune(DateTime.UtcNow));
     }

@@ -20,11 +20,16 @@ public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
     public PolicyTable For(Zone zone, ListenerKind listener) =>
         new(Rules.Where(r => r.Listener == listener && r.Zones.Matches(zone)).ToList());
 
+    private static string Describe(TimeSpan window) =>
+        window.TotalMinutes >= 1 && window.Seconds == 0 ? $"{window.TotalMinutes:0} minutes" : $"{window.TotalSeconds:0} seconds";
+
     public static PolicyTable FromSettings(MailActorsSettings settings)
     {
         var pop3s = settings.PortOf(ListenerKind.Pop3s);
         var apop = settings.PortOf(ListenerKind.Apop);
         var useTlsOrApop = $"use POP3 over TLS on port {pop3s} or APOP on port {apop}";
+        var popBeforeSmtp = $"log in to POP3 from this address first (POP3 over TLS on port {pop3s} or APOP on port {apop}), " +
+                            $"then send within {Describe(settings.PopBeforeSmtp.Window)}; or use AUTH after STARTTLS";
 
         return new PolicyTable(
         [
@@ -51,6 +56,18 @@ public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
                 $"APOP is offered on port {apop} only; on this port log in with USER and PASS"),
             new("apop-only-on-apop-listener", ZoneMatch.Any, ListenerKind.Pop3s, Mechanism.Apop, Channel.Any, false,
                 $"APOP is offered on port {apop} only; on this port log in with USER and PASS"),
+
+            // smtp (25): anyone may send to the local domains (no rule needed); relaying needs one of these.
+            new("campus-smtp-relay", ZoneMatch.Campus, ListenerKind.Smtp, Mechanism.Network, Channel.Any, true),
+            new("outside-smtp-relay-refused", ZoneMatch.Outside, ListenerKind.Smtp, Mechanism.Network, Channel.Any, false, popBeforeSmtp),
+            new("smtp-relay-pop-before-smtp", ZoneMatch.Any, ListenerKind.Smtp, Mechanism.Grant, Channel.Any, true),
+            new("smtp-relay-auth", ZoneMatch.Any, ListenerKind.Smtp, Mechanism.SmtpAuth, Channel.Tls, true),
+
+            // submission (587): from outside, MAIL itself needs a grant or AUTH.
+            new("campus-submission", ZoneMatch.Campus, ListenerKind.Submission, Mechanism.Network, Channel.Any, true),
+            new("outside-submission-refused", ZoneMatch.Outside, ListenerKind.Submission, Mechanism.Network, Channel.Any, false, popBeforeSmtp),
+            new("submission-pop-before-smtp", ZoneMatch.Any, ListenerKind.Submission, Mechanism.Grant, Channel.Any, true),
+            new("submission-auth", ZoneMatch.Any, ListenerKind.Submission, Mechanism.SmtpAuth, Channel.Tls, true),
         ]);
     }
 }

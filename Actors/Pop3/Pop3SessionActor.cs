@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using MailActors.Accounts;
 using MailActors.AuthFailures;
+using MailActors.Grants;
 using MailActors.Mailboxes;
 using MailActors.Policy;
 using MailActors.Sessions;
@@ -44,7 +45,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
     public static Props Props(IClientConnection connection, Pop3SessionDeps deps) =>
         Akka.Actor.Props.Create(() => new Pop3SessionActor(connection, deps));
 
-    private sealed record LoginResult(Pop3Effect.Login Login, string? Account, Maildrop? Maildrop, string? Refusal);
+    private sealed record LoginResult(Pop3Effect.Login Login, string? Account, Maildrop? Maildrop, string? Refusal, string? GrantProblem = null);
 
     /// <summary>The message was written (or could not be read: <paramref name="Found"/> false).</summary>
     private sealed record MessageSent(bool Found);
@@ -209,11 +210,14 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         var deps = _deps;
         var address = _client.ToString();
         var challenge = _state!.Connection.ApopTimestamp;
-        RunLogin(login, address, challenge, self, deps).PipeTo(self);
+        var outside = !_policy!.Zone.IsInside() ? _client : null;
+        RunLogin(login, address, challenge, outside, self, deps).PipeTo(self);
         StartEffect(() => Busy<LoginResult>(OnLoginResult));
     }
 
-    private static async Task<LoginResult> RunLogin(Pop3Effect.Login login, string address, string? challenge, IActorRef self, Pop3SessionDeps deps)
+    /// <param name="outside">the client's address when it is outside: a successful login earns it a POP-before-SMTP grant.</param>
+    private static async Task<LoginResult> RunLogin(Pop3Effect.Login login, string address, string? challenge, IPAddress? outside,
+        IActorRef self, Pop3SessionDeps deps)
     {
         try
         {
@@ -228,6 +232,10 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
             if (account is null)
             {
                 var delay = await deps.AuthFailures.Ask<AuthFailureProtocol.Delay>(new AuthFailureProtocol.Failed(address, counted), Pop3SessionDeps.AskTimeout);
+                if (delay.AccountBlocked && name is not null)
+                    deps.Grants.Tell(new GrantLedgerProtocol.RevokeAccount(name, "brute-force block of the account"));
+                if (delay.AddressBlocked)
+                    deps.Grants.Tell(new GrantLedgerProtocol.RevokeAddress(IPAddress.Parse(address), "brute-force block of the address"));
                 await Task.Delay(delay.Wait);
                 return new LoginResult(login, null, null, Pop3Reply.AuthFailed);
             }
@@ -243,9 +251,13 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                 deps.Mailboxes.Tell(new MailboxProtocol.Release(account, self));
                 return new LoginResult(login, account, null, Pop3Reply.TryLater);
             }
+            if (locked is MailboxProtocol.Acquired acquired)
+            {
+                var grantProblem = outside is null ? null : await EarnGrant(outside, account, login, deps);
+                return new LoginResult(login, account, Maildrop.Of(acquired.Messages), null, grantProblem);
+            }
             return locked switch
             {
-                MailboxProtocol.Acquired acquired => new LoginResult(login, account, Maildrop.Of(acquired.Messages), null),
                 MailboxProtocol.InUse => new LoginResult(login, account, null, Pop3Reply.InUse),
                 _ => new LoginResult(login, account, null, Pop3Reply.TryLater),
             };
@@ -256,9 +268,28 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         }
     }
 
+    /// <summary>Waits until the grant is recorded, so that the client may send the moment it reads +OK. Without the
+    /// ledger the login still succeeds; sending from outside is then refused until a later login earns the grant.</summary>
+    /// <returns>null, or why no grant was recorded.</returns>
+    private static async Task<string?> EarnGrant(IPAddress client, string account, Pop3Effect.Login login, Pop3SessionDeps deps)
+    {
+        try
+        {
+            await deps.Grants.Ask<GrantLedgerProtocol.Earned>(new GrantLedgerProtocol.Earn(
+                client, account, ListenerNames.Of(deps.Listener), MechanismNames.Of(login.Mechanism), deps.Node, DateTime.UtcNow), Pop3SessionDeps.AskTimeout);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e.Message;
+        }
+    }
+
     private void OnLoginResult(LoginResult result)
     {
         var state = (Pop3State.Authorization)_state!;
+        if (result.GrantProblem is { } problem)
+            _log.Warning("pop3 {0}: no POP-before-SMTP grant recorded for {1}: {2}", _client, result.Account, problem);
         if (result.Maildrop is { } maildrop)
         {
             _account = result.Account;

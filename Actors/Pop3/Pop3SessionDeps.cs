@@ -14,6 +14,8 @@ public sealed record Pop3SessionDeps(
     IActorRef Policy,
     IActorRef AuthFailures,
     IActorRef Mailboxes,
+    IActorRef Grants,
+    string Node,
     AccountDirectory Accounts,
     IMessageStore Messages,
     ApopChallenge Challenges,

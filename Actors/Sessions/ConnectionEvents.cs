@@ -11,10 +11,7 @@ public static class ConnectionEvents
 
     /// <summary>One command or data line, its CRLF (or bare LF: <paramref name="BareLineFeed"/>) stripped, each
     /// octet one char (Latin-1); or the mark of a line longer than the limit, whose octets were discarded up to its end.</summary>
-    public readonly record struct Line(string Text, bool TooLong = false, bool BareLineFeed = false)
-    {
-        public static readonly Line Overlong = new("", TooLong: true);
-    }
+    public readonly record struct Line(string Text, bool TooLong = false, bool BareLineFeed = false);
 
     /// <summary>Nothing was received for the idle timeout.</summary>
     public sealed class Idle

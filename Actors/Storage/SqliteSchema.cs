@@ -27,6 +27,28 @@ public static class SqliteSchema
         );
         CREATE INDEX ix_messages_account ON messages (account, id);
         """,
+        // 2: the outbound queue: a message once, a row per relayed recipient
+        """
+        CREATE TABLE outbound_messages (
+            id             INTEGER PRIMARY KEY AUTOINCREMENT,
+            queue_id       TEXT NOT NULL UNIQUE,
+            message_id     TEXT,
+            envelope_from  TEXT NOT NULL,
+            client_address TEXT NOT NULL,
+            relay_account  TEXT,
+            created_utc    TEXT NOT NULL,
+            body           BLOB NOT NULL
+        );
+        CREATE TABLE outbound_recipients (
+            id               INTEGER PRIMARY KEY AUTOINCREMENT,
+            message          INTEGER NOT NULL REFERENCES outbound_messages (id),
+            recipient        TEXT NOT NULL,
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            next_attempt_utc TEXT NOT NULL,
+            last_error       TEXT
+        );
+        CREATE INDEX ix_outbound_due ON outbound_recipients (next_attempt_utc);
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

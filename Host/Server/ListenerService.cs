@@ -5,9 +5,11 @@ using Akka.Hosting;
 using DotNetty.Transport.Channels;
 using MailActors.Accounts;
 using MailActors.AuthFailures;
+using MailActors.Grants;
 using MailActors.Mailboxes;
 using MailActors.Policy;
 using MailActors.Pop3;
+using MailActors.Smtp;
 using MailActors.Sessions;
 using MailActors.Transport.Listeners;
 using Microsoft.Extensions.Hosting;
@@ -39,6 +41,8 @@ public sealed class ListenerService(
         var policy = await registry.GetAsync<PolicyActor>(cancellationToken);
         var authFailures = await registry.GetAsync<AuthFailureTracker>(cancellationToken);
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
+        var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
+        var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
         var challenges = new ApopChallenge(settings.Hostname);
         var classifier = new ZoneClassifier(settings.Networks);
@@ -52,21 +56,37 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, accounts, services.Messages, challenges,
+            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, grants, node, accounts, services.Messages, challenges,
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
-            try
-            {
-                _listeners.Add(await MailListener.BindAsync(options, _boss, _workers));
-            }
-            catch (ListenerBindException e)
-            {
-                throw new ListenerBindException($"mailactors.listeners.{ListenerNames.Of(kind)}.port: {e.Message}");
-            }
-            log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(kind), options.Endpoint);
+            await BindAsync(options);
         }
+        foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission })
+        {
+            var listenerSettings = settings.Listeners[kind];
+            if (!listenerSettings.Enabled) continue;
+            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, accounts, services.Accounts, services.Intake,
+                new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
+            var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
+                ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
+                classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
+            await BindAsync(options);
+        }
+    }
+
+    private async Task BindAsync(ListenerOptions options)
+    {
+        try
+        {
+            _listeners.Add(await MailListener.BindAsync(options, _boss!, _workers!));
+        }
+        catch (ListenerBindException e)
+        {
+            throw new ListenerBindException($"mailactors.listeners.{ListenerNames.Of(options.Kind)}.port: {e.Message}");
+        }
+        log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(options.Kind), options.Endpoint);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using MailActors.AuthFailures;
+using MailActors.Grants;
 using MailActors.Host.Configuration;
 using MailActors.Mailboxes;
 using MailActors.Policy;
@@ -32,7 +33,7 @@ public static class MailActorsServer
         var classifier = new ZoneClassifier(settings.Networks);
         builder.Services.AddAkka("mailactors", (akka, _) =>
         {
-            akka.AddHocon(config.Root, HoconAddMode.Prepend)
+            akka.AddHocon(PersistenceConfig.For(settings).WithFallback(config.Root), HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();
@@ -41,6 +42,10 @@ public static class MailActorsServer
                 .WithSingleton<PolicyActor>("policy", PolicyActor.Props(classifier, table),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithSingleton<AuthFailureTracker>("auth-failures", AuthFailureTracker.Props(settings.Limits.AuthFailures),
+                    new ClusterSingletonOptions { Role = "mail" })
+                .WithSingleton<GrantLedgerActor>("grant-ledger",
+                    (system, _, _) => GrantLedgerActor.Props(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
+                        Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithShardRegion<MailboxEntity>("mailbox", account => MailboxEntity.Props(account, services.Messages),
                     new MailboxProtocol.MessageExtractor(),

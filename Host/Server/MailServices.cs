@@ -11,16 +11,19 @@ public sealed class MailServices : IDisposable
     public required IAccountStore Accounts { get; init; }
     public required IMessageStore Messages { get; init; }
     public required ApopSecretCipher ApopCipher { get; init; }
+    public required IMailIntake Intake { get; init; }
 
-    public void Dispose() => (Accounts as IDisposable)?.Dispose();
+    public void Dispose()
+    {
+        (Intake as IDisposable)?.Dispose(); // first: it writes what it was handed
+        (Accounts as IDisposable)?.Dispose();
+    }
 
     public static MailServices Open(MailActorsSettings settings)
     {
         var store = settings.Storage.Provider switch
         {
-            StorageProvider.Sqlite => SqliteStore.Open(settings.Storage.ConnectionString.Length > 0
-                ? settings.Storage.ConnectionString
-                : SqliteStore.DatabasePath(settings.DataDir)),
+            StorageProvider.Sqlite => SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings)),
             _ => throw new ConfigurationError(
                 "mailactors.storage.provider: \"postgresql\" is not available in this build yet; use \"sqlite\""),
         };
@@ -29,6 +32,7 @@ public sealed class MailServices : IDisposable
             Settings = settings,
             Accounts = store,
             Messages = store,
+            Intake = new SqliteIntake(store.Connect),
             ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
         };
     }

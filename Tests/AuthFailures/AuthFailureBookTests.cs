@@ -42,7 +42,7 @@ public sealed class AuthFailureBookTests
         var book = new AuthFailureBook(Settings);
         book.RecordFailure("198.51.100.1", "a", T0);
         book.RecordFailure("198.51.100.1", "a", T0.AddMinutes(1));
-        var (delay, _) = book.RecordFailure("198.51.100.1", "a", T0.AddMinutes(20));
+        var (delay, _, _) = book.RecordFailure("198.51.100.1", "a", T0.AddMinutes(20));
         Assert.Equal(TimeSpan.FromSeconds(2), delay);
         Assert.False(book.IsBlocked("198.51.100.1", "a", T0.AddMinutes(20)));
     }

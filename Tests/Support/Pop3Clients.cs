@@ -16,16 +16,18 @@ public static class Pop3Clients
             Timeout = 15_000,
             CheckCertificateRevocation = false,
         };
-        var ca = server.Ca;
-        client.ServerCertificateValidationCallback = (_, certificate, _, _) =>
-        {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return certificate is not null && chain.Build(new X509Certificate2(certificate));
-        };
+        client.ServerCertificateValidationCallback = TrustingOnly(server.Ca);
         await client.ConnectAsync("127.0.0.1", port, security);
         return client;
     }
+
+    /// <summary>Accepts a server certificate only if it chains to <paramref name="ca"/>, as a user's client does once the CA is installed.</summary>
+    public static System.Net.Security.RemoteCertificateValidationCallback TrustingOnly(X509Certificate2 ca) => (_, certificate, _, _) =>
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return certificate is not null && chain.Build(new X509Certificate2(certificate));
+    };
 }

@@ -63,6 +63,24 @@ public sealed class RawClient : IAsyncDisposable
         return await ReadLineAsync();
     }
 
+    /// <summary>One SMTP reply, all its lines ("250-..." up to "250 ..."), joined with newlines.</summary>
+    public async Task<string?> ReadReplyAsync()
+    {
+        var lines = new List<string>();
+        while (await ReadLineAsync() is { } line)
+        {
+            lines.Add(line);
+            if (line.Length < 4 || line[3] != '-') return string.Join("\n", lines);
+        }
+        return lines.Count == 0 ? null : string.Join("\n", lines);
+    }
+
+    public async Task<string?> SmtpCommandAsync(string line)
+    {
+        await SendAsync(line + "\r\n");
+        return await ReadReplyAsync();
+    }
+
     /// <summary>Reads the greeting, sends USER and PASS; the reply to PASS.</summary>
     public async Task<string?> LoginAsync(string user, string password)
     {

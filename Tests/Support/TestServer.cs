@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Akka.Actor;
+using Akka.Hosting;
 using MailActors.Accounts;
+using MailActors.Grants;
 using MailActors.Storage;
 using MailActors.Host.Configuration;
 using MailActors.Host.Server;
@@ -26,26 +29,52 @@ public sealed class TestServer : IAsyncDisposable
     private IHost? _host;
 
     public string DataDir { get; }
-    public int Pop3Port { get; }
-    public int Pop3sPort { get; }
-    public int ApopPort { get; }
+    public int Pop3Port { get; private set; }
+    public int Pop3sPort { get; private set; }
+    public int ApopPort { get; private set; }
+    public int SmtpPort { get; private set; }
+    public int SubmissionPort { get; private set; }
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
+    public IActorRef GrantLedger => _host!.Services.GetRequiredService<ActorRegistry>().Get<GrantLedgerActor>();
+
+    /// <summary>The grant that covers <paramref name="address"/> now, as the ledger answers a session.</summary>
+    public async Task<Grant?> GrantForAsync(IPAddress address) =>
+        (await GrantLedger.Ask<GrantLedgerProtocol.CheckResult>(new GrantLedgerProtocol.Check(address), TimeSpan.FromSeconds(5))).Grant;
     public X509Certificate2 Ca => X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Config().Settings.DataDir, "tls", "ca.pem")));
 
     private TestServer(string extraHocon)
     {
         _extraHocon = extraHocon;
         DataDir = Directory.CreateTempSubdirectory("mailactors-test-").FullName;
+        PickPorts();
+    }
+
+    private void PickPorts()
+    {
         Pop3Port = FreePort();
         Pop3sPort = FreePort();
         ApopPort = FreePort();
+        SmtpPort = FreePort();
+        SubmissionPort = FreePort();
     }
 
     public static async Task<TestServer> StartAsync(string extraHocon = "")
     {
         var server = new TestServer(extraHocon);
-        await server.StartHostAsync();
-        return server;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await server.StartHostAsync();
+                return server;
+            }
+            catch (MailActors.Transport.Listeners.ListenerBindException) when (attempt < 3)
+            {
+                // Another test took a port between our probe and the bind: try fresh ones.
+                await server.StopAsync();
+                server.PickPorts();
+            }
+        }
     }
 
     public LoadedConfig Config() => ConfigLoader.Load([], null,
@@ -53,7 +82,10 @@ public sealed class TestServer : IAsyncDisposable
         $$"""
           mailactors {
             data-dir = "{{DataDir}}"
-            listeners { pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.port = {{ApopPort}} }
+            listeners {
+              pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.port = {{ApopPort}}
+              smtp.port = {{SmtpPort}}, submission.port = {{SubmissionPort}}
+            }
           }
           """,
         _extraHocon);

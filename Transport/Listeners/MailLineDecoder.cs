@@ -10,12 +10,13 @@ namespace MailActors.Transport.Listeners;
 /// <summary>
 /// Splits the byte stream into lines at LF and says how each one ended: CRLF, or a bare LF that SMTP's
 /// smuggling defence must see (DotNetty's line decoder strips both alike). A bare CR stays in the text.
-/// A line longer than <paramref name="maxLength"/> octets is reported as <see cref="ConnectionEvents.Line.Overlong"/>
-/// at once, and its octets are discarded up to its end.
+/// A line longer than <paramref name="maxLength"/> octets is discarded and reported, with how it ended, as a
+/// <see cref="ConnectionEvents.Line.TooLong"/> line once its end arrives.
 /// </summary>
 internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
 {
     private bool _discarding;
+    private byte _lastDiscarded;
 
     protected override void Decode(IChannelHandlerContext context, IByteBuffer input, List<object> output)
     {
@@ -24,7 +25,9 @@ internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
             var lf = input.ForEachByte(ByteProcessor.FindLF);
             if (_discarding)
             {
-                if (lf < 0) { input.SkipBytes(input.ReadableBytes); return; }
+                if (lf < 0) { Discard(input); return; }
+                var lastBeforeLf = lf > input.ReaderIndex ? input.GetByte(lf - 1) : _lastDiscarded;
+                output.Add(Overlong(crlf: lastBeforeLf == '\r'));
                 input.SetReaderIndex(lf + 1);
                 _discarding = false;
                 continue;
@@ -33,9 +36,8 @@ internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
             {
                 if (input.ReadableBytes > maxLength + 1) // +1: the CR of a CRLF may arrive before its LF
                 {
-                    input.SkipBytes(input.ReadableBytes);
+                    Discard(input);
                     _discarding = true;
-                    output.Add(ConnectionEvents.Line.Overlong);
                 }
                 return;
             }
@@ -44,7 +46,7 @@ internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
             var textLength = crlf ? length - 1 : length;
             if (textLength > maxLength)
             {
-                output.Add(ConnectionEvents.Line.Overlong);
+                output.Add(Overlong(crlf));
             }
             else
             {
@@ -53,4 +55,12 @@ internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
             input.SetReaderIndex(lf + 1);
         }
     }
+
+    private void Discard(IByteBuffer input)
+    {
+        _lastDiscarded = input.GetByte(input.WriterIndex - 1);
+        input.SkipBytes(input.ReadableBytes);
+    }
+
+    private static ConnectionEvents.Line Overlong(bool crlf) => new("", TooLong: true, BareLineFeed: !crlf);
 }

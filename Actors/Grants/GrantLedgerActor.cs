@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using static MailActors.Grants.GrantLedgerProtocol;
+
+namespace MailActors.Grants;
+
+/// <summary>
+/// The POP-before-SMTP grant ledger (SPEC 7): an event-sourced actor, run as a cluster singleton.
+/// Answers come after the event is persisted, so a POP client told +OK can send at once on any node.
+/// A sweep persists <see cref="GrantExpired"/> for what ran out; a check never relies on it.
+/// </summary>
+public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
+{
+    public const string Id = "grant-ledger";
+    public const string Tag = "grant";
+    private const int SnapshotEvery = 1000;
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
+    private readonly TimeSpan _window;
+    private readonly int _ipv6Prefix;
+    private readonly string _node;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private GrantLedgerState _state = GrantLedgerState.Empty;
+    private readonly HashSet<string> _expiring = [];
+
+    public override string PersistenceId => Id;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed class Sweep
+    {
+        public static readonly Sweep Instance = new();
+    }
+
+    public GrantLedgerActor(TimeSpan window, int ipv6Prefix, string node)
+    {
+        _window = window;
+        _ipv6Prefix = ipv6Prefix;
+        _node = node;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is GrantLedgerSnapshot snapshot)
+                _state = new GrantLedgerState(snapshot.Grants.ToImmutableDictionary(g => g.Key));
+        });
+        Recover<IGrantEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _log.Info("Grant ledger recovered: {0} grants held", _state.Grants.Count);
+            Timers.StartPeriodicTimer("sweep", Sweep.Instance, SweepInterval);
+            Self.Tell(Sweep.Instance);
+        });
+
+        Command<Check>(c => Sender.Tell(new CheckResult(_state.ValidAt(GrantKey.Of(c.Address, _ipv6Prefix), DateTime.UtcNow))));
+        Command<List>(_ => Sender.Tell(new Live(_state.LiveAt(DateTime.UtcNow))));
+        Command<Earn>(e =>
+        {
+            var key = GrantKey.Of(e.Address, _ipv6Prefix);
+            var evt = _state.Earn(key, e.Address.ToString(), e.Account, e.Listener, e.Mechanism, e.Node, e.At, _window);
+            var sender = Sender;
+            Record(evt, () => sender.Tell(new Earned(_state.Grants[key])));
+        });
+        Command<RevokeKey>(r => Revoke(_state.Grants.Values.Where(g => g.Key == r.Key), r.Reason));
+        Command<RevokeAddress>(r => Revoke(_state.Grants.Values.Where(g => g.Key == GrantKey.Of(r.Address, _ipv6Prefix)), r.Reason));
+        Command<RevokeAccount>(r => Revoke(_state.OfAccount(r.Account), r.Reason));
+        Command<Sweep>(_ => ExpireDue());
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning("Grant ledger snapshot failed: {0}", f.Cause.Message));
+    }
+
+    public static Props Props(TimeSpan window, int ipv6Prefix, string node) =>
+        Akka.Actor.Props.Create(() => new GrantLedgerActor(window, ipv6Prefix, node));
+
+    private void Revoke(IEnumerable<Grant> grants, string reason)
+    {
+        var now = DateTime.UtcNow;
+        var revoked = grants.ToList();
+        var sender = Sender;
+        if (revoked.Count == 0)
+        {
+            sender.Tell(new Revoked([]));
+            return;
+        }
+        var events = revoked.Select(g => new GrantRevoked(g.Key, g.Account, reason, _node, now)).ToList();
+        var left = events.Count;
+        foreach (var e in events)
+            Record(e, () => { if (--left == 0) sender.Tell(new Revoked(revoked)); });
+    }
+
+    private void ExpireDue()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var grant in _state.ExpiredAt(now).ToList())
+        {
+            if (!_expiring.Add(grant.Key)) continue;
+            var key = grant.Key;
+            Record(new GrantExpired(grant.Key, grant.Account, _node, grant.ExpiresAt), () => _expiring.Remove(key));
+        }
+    }
+
+    /// <summary>
+    /// Persists without holding up other commands (the journal batches concurrent writes); the state changes
+    /// when the write is done, which is when the caller is answered.
+    /// </summary>
+    private void Record(IGrantEvent e, Action done)
+    {
+        PersistAsync(e, persisted =>
+        {
+            _state = _state.Apply(persisted);
+            done();
+            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(new GrantLedgerSnapshot(_state.Grants.Values.ToList()));
+        });
+    }
+}

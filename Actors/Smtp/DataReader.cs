@@ -1,0 +1,59 @@
+using System.Text;
+using MailActors.Sessions;
+
+namespace MailActors.Smtp;
+
+public enum DataProblem { None, BareLineEnd, LineTooLong, TooBig }
+
+/// <summary>The end of the DATA phase: the message (dot-stuffing undone, CRLF line ends) or why it is refused.</summary>
+public sealed record DataEnd(byte[]? Body, DataProblem Problem);
+
+/// <summary>
+/// Reads DATA lines (RFC 5321 §4.1.1.4, §4.5.2). The data ends only at a "." line that ends in CRLF and follows
+/// a line that ended in CRLF: with a bare LF or CR anywhere the message is refused as a whole once its real end
+/// arrives, so no smuggling sequence can end it early or split it (the defence of Postfix's
+/// <c>smtpd_forbid_bare_newline</c>). Over the size limit the octets are counted, not kept.
+/// </summary>
+public sealed class DataReader(long maxSize)
+{
+    /// <summary>RFC 5321 §4.5.3.1.6: 1000 octets with the CRLF.</summary>
+    public const int MaxLineLength = 998;
+
+    private readonly MemoryStream _body = new();
+    private long _size;
+    private bool _previousEndedWithCrlf = true; // the DATA command's own line end
+    private DataProblem _problem;
+
+    /// <returns>null while the data goes on; the result at its end.</returns>
+    public DataEnd? Add(ConnectionEvents.Line line)
+    {
+        var endsWithCrlf = !line.BareLineFeed;
+        if (line.Text == "." && endsWithCrlf && _previousEndedWithCrlf)
+            return new DataEnd(_problem == DataProblem.None ? _body.ToArray() : null, _problem);
+        _previousEndedWithCrlf = endsWithCrlf;
+
+        if (line.TooLong) Flag(DataProblem.LineTooLong);
+        else if (!endsWithCrlf || line.Text.Contains('\r')) Flag(DataProblem.BareLineEnd);
+        else if (line.Text.Length > MaxLineLength) Flag(DataProblem.LineTooLong);
+
+        var text = line.Text.StartsWith('.') ? line.Text[1..] : line.Text;
+        _size += text.Length + 2;
+        if (_size > maxSize) Flag(DataProblem.TooBig);
+        if (_problem == DataProblem.None)
+        {
+            Span<byte> buffer = text.Length <= 1024 ? stackalloc byte[text.Length] : new byte[text.Length];
+            Encoding.Latin1.GetBytes(text, buffer);
+            _body.Write(buffer);
+            _body.Write("\r\n"u8);
+        }
+        return null;
+    }
+
+    private void Flag(DataProblem problem)
+    {
+        if (_problem != DataProblem.None) return;
+        _problem = problem;
+        _body.SetLength(0);
+        _body.Capacity = 0;
+    }
+}

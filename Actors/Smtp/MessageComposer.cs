@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+using MailActors.Storage;
+
+namespace MailActors.Smtp;
+
+/// <summary>
+/// Turns an accepted envelope and its data into what is stored (SPEC 6): a <c>Received:</c> trace header on
+/// every copy, <c>Message-ID:</c> and <c>Date:</c> added on submission when missing, <c>Return-Path:</c> on
+/// local copies.
+/// </summary>
+public static class MessageComposer
+{
+    public static IncomingMessage Compose(SmtpState s, Envelope envelope, byte[] body, string queueId, DateTimeOffset now)
+    {
+        var c = s.Connection;
+        var headers = new StringBuilder();
+        headers.Append(Received(s, envelope, queueId, now));
+        var messageId = FindHeader(body, "Message-ID");
+        if (c.Listener == Policy.ListenerKind.Submission)
+        {
+            if (messageId is null)
+            {
+                messageId = $"<{queueId}.{Guid.NewGuid():N}@{c.Hostname}>";
+                headers.Append($"Message-ID: {messageId}\r\n");
+            }
+            if (FindHeader(body, "Date") is null) headers.Append($"Date: {Rfc5322Date(now)}\r\n");
+        }
+        var relayCopy = Concat(Encoding.Latin1.GetBytes(headers.ToString()), body);
+        var local = envelope.Recipients.Where(r => r.LocalAccount is not null).Select(r => r.LocalAccount!).Distinct().ToList();
+        var relayed = envelope.Relayed.Select(r => r.Address.ToString()).ToList();
+        var localCopy = local.Count == 0 ? [] : Concat(Encoding.Latin1.GetBytes($"Return-Path: <{envelope.Sender}>\r\n"), relayCopy);
+        var relayAccount = envelope.Relayed.Select(r => r.Relay?.Account).FirstOrDefault(a => a is not null) ?? envelope.SenderPermit?.Account;
+        return new IncomingMessage(queueId, messageId, envelope.Sender, local, localCopy, relayed, relayed.Count == 0 ? [] : relayCopy,
+            c.Client.ToString(), relayAccount);
+    }
+
+    /// <summary>Client address, HELO, listener, TLS, and whose grant or AUTH let the message through (RFC 5321 §4.4).</summary>
+    public static string Received(SmtpState s, Envelope envelope, string queueId, DateTimeOffset now)
+    {
+        var c = s.Connection;
+        var protocol = (s.Esmtp ? "ESMTP" : "SMTP") + (c.Tls ? "S" : "") + (s.AuthAccount is not null ? "A" : "");
+        if (!s.Esmtp && protocol != "SMTP") protocol = "E" + protocol; // RFC 3848 names only ESMTP variants
+        var permit = envelope.Relayed.Select(r => r.Relay).FirstOrDefault() ?? envelope.SenderPermit;
+        var why = permit switch
+        {
+            { Grant: { } grant } => $"POP-before-SMTP grant of {grant.Account} from {grant.Address} at {grant.IssuedAt:yyyy-MM-ddTHH:mm:ssZ}",
+            { Account: { } account } => $"authenticated as {account}",
+            { } => $"relay by rule {permit.Rule}",
+            null => "local delivery",
+        };
+        return $"Received: from {Clean(s.Helo ?? "unknown")} ([{c.Client}])\r\n" +
+               $"\tby {c.Hostname} (MailActors) with {protocol} id {queueId}\r\n" +
+               $"\t(listener {Policy.ListenerNames.Of(c.Listener)}; {(c.Tls ? "TLS" : "no TLS")}; {why});\r\n" +
+               $"\t{Rfc5322Date(now)}\r\n";
+    }
+
+    public static string Rfc5322Date(DateTimeOffset t) =>
+        t.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss", CultureInfo.InvariantCulture) + " +0000";
+
+    /// <summary>The (unfolded) value of the first header field of this name in the header section, or null.</summary>
+    public static string? FindHeader(byte[] message, string name)
+    {
+        var text = Encoding.Latin1.GetString(message, 0, HeaderLength(message));
+        var lines = text.Split("\r\n");
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (line.Length <= name.Length || line[name.Length] != ':' || !line.StartsWith(name, StringComparison.OrdinalIgnoreCase)) continue;
+            var value = new StringBuilder(line[(name.Length + 1)..]);
+            while (i + 1 < lines.Length && lines[i + 1].Length > 0 && lines[i + 1][0] is ' ' or '\t') value.Append(lines[++i]);
+            return value.ToString().Trim();
+        }
+        return null;
+    }
+
+    private static int HeaderLength(byte[] message)
+    {
+        var end = message.AsSpan().IndexOf("\r\n\r\n"u8);
+        return end < 0 ? message.Length : end + 2;
+    }
+
+    private static string Clean(string helo) => new(helo.Where(ch => ch is > ' ' and < '\x7f' and not '(' and not ')').Take(255).ToArray());
+
+    private static byte[] Concat(byte[] a, byte[] b)
+    {
+        var result = new byte[a.Length + b.Length];
+        a.CopyTo(result, 0);
+        b.CopyTo(result, a.Length);
+        return result;
+    }
+}

@@ -1,0 +1,277 @@
+using System.Collections.Immutable;
+using System.Text;
+using MailActors.Accounts;
+using MailActors.Grants;
+using MailActors.Policy;
+using static MailActors.Smtp.SmtpEffect;
+
+namespace MailActors.Smtp;
+
+/// <summary>
+/// SMTP as a pure state machine (RFC 5321, 3207 STARTTLS, 4954 AUTH, 1870 SIZE, 2920 PIPELINING): a state and
+/// a command in, the next state and the effects out. The relay decision of SPEC 6 is made here, from the
+/// policy rows the session carries and what the grant ledger answered; no sockets, actors or storage.
+/// </summary>
+public static class SmtpMachine
+{
+    /// <summary>Postfix's smtpd_hard_error_limit: this many errors in one session and it is closed.</summary>
+    public const int MaxErrors = 20;
+
+    public static SmtpStep Greet(SmtpState state) => new(state, new Reply(SmtpReply.Greeting(state.Connection.Hostname)));
+
+    public static SmtpStep Handle(SmtpState state, string line) => state.Phase switch
+    {
+        SmtpPhase.Auth => AuthResponse(state, line),
+        SmtpPhase.Command => Command(state, SmtpParser.Parse(line)),
+        _ => new SmtpStep(state),
+    };
+
+    public static SmtpStep LineTooLong(SmtpState state) =>
+        state.Phase == SmtpPhase.Auth ? Error(state with { Phase = SmtpPhase.Command, Auth = null }, SmtpReply.LineTooLong) : Error(state, SmtpReply.LineTooLong);
+
+    private static SmtpStep Command(SmtpState s, SmtpCommand command)
+    {
+        var c = s.Connection;
+        switch (command)
+        {
+            case SmtpCommand.Ehlo ehlo:
+                return Ok(s with { Helo = ehlo.Domain, Esmtp = true, Envelope = null }, SmtpReply.Ehlo(c.Hostname, ehlo.Domain, Extensions(s)));
+            case SmtpCommand.Helo helo:
+                return Ok(s with { Helo = helo.Domain, Esmtp = false, Envelope = null }, SmtpReply.HeloOk(c.Hostname, helo.Domain));
+            case SmtpCommand.Mail mail:
+                return Mail(s, mail);
+            case SmtpCommand.Rcpt rcpt:
+                return Rcpt(s, rcpt.Recipient);
+            case SmtpCommand.Data:
+                if (s.Envelope is null) return Error(s, SmtpReply.MailFirst);
+                if (s.Envelope.Recipients.IsEmpty) return Error(s, SmtpReply.NoRecipients);
+                return new SmtpStep(s with { Phase = SmtpPhase.Data }, new Reply(SmtpReply.StartData), new ReceiveData());
+            case SmtpCommand.Rset:
+                return Ok(s with { Envelope = null }, SmtpReply.Reset);
+            case SmtpCommand.Noop:
+                return Ok(s, SmtpReply.Ok);
+            case SmtpCommand.Quit:
+                return new SmtpStep(s with { Phase = SmtpPhase.Closed }, new Reply(SmtpReply.Bye), new Close("quit"));
+            case SmtpCommand.Vrfy:
+                return Ok(s, SmtpReply.CannotVrfy);
+            case SmtpCommand.Expn:
+                return Error(s, SmtpReply.NoExpn);
+            case SmtpCommand.Help:
+                return Ok(s, SmtpReply.Help);
+            case SmtpCommand.StartTls:
+                if (c.Tls) return Error(s, SmtpReply.AlreadyTls);
+                if (!c.StartTlsOffered) return Error(s, SmtpReply.TlsNotOffered);
+                return new SmtpStep(s with { Envelope = null }, new StartTls(SmtpReply.ReadyForTls));
+            case SmtpCommand.Auth auth:
+                return Auth(s, auth);
+            case SmtpCommand.Malformed bad:
+                return Error(s, bad.Reply);
+            case SmtpCommand.Unknown unknown:
+                return Error(s, SmtpReply.UnknownCommand(unknown.Verb));
+            default:
+                return Error(s, SmtpReply.UnknownCommand("?"));
+        }
+    }
+
+    private static IReadOnlyList<string> Extensions(SmtpState s)
+    {
+        var c = s.Connection;
+        var list = new List<string> { "PIPELINING", $"SIZE {c.MaxMessageSize}", "8BITMIME", "ENHANCEDSTATUSCODES" };
+        if (c.StartTlsOffered && !c.Tls) list.Add("STARTTLS");
+        if (c.Tls) list.Add("AUTH PLAIN LOGIN");
+        return list;
+    }
+
+    /// <summary>After STARTTLS the session starts over: no HELO, no transaction, no AUTH carries across (RFC 3207 §4.2).</summary>
+    public static SmtpStep TlsStarted(SmtpState s) => new(new SmtpState(s.Connection with { Tls = true }));
+
+    // MAIL (RFC 5321 §4.1.1.2; SIZE: RFC 1870; submission from outside: SPEC 6)
+    private static SmtpStep Mail(SmtpState s, SmtpCommand.Mail mail)
+    {
+        var c = s.Connection;
+        if (s.Helo is null) return Error(s, SmtpReply.HeloFirst);
+        if (s.Envelope is not null) return Error(s, SmtpReply.NestedMail);
+        if (mail.Size > c.MaxMessageSize) return Error(s, SmtpReply.MessageTooBig(c.MaxMessageSize));
+        if (c.Listener != ListenerKind.Submission) return Open(s, mail.Sender, null);
+
+        if (Network(c) is { Allowed: true } network) return Open(s, mail.Sender, new RelayPermit(network.Rule, null, null));
+        if (s.AuthAccount is { } account) return SenderPermitted(s, mail.Sender, ByAuth(c, account));
+        return new SmtpStep(s, new CheckGrant(mail.Sender, null));
+    }
+
+    private static SmtpStep Open(SmtpState s, string sender, RelayPermit? permit) =>
+        Ok(s with { Envelope = new Envelope(sender, ImmutableList<Recipient>.Empty, permit) }, SmtpReply.SenderOk);
+
+    private static SmtpStep SenderPermitted(SmtpState s, string sender, RelayPermit permit)
+    {
+        if (BoundSenderRefusal(s.Connection, sender, permit) is { } refusal) return Error(s, refusal);
+        return Open(s, sender, permit);
+    }
+
+    // RCPT (RFC 5321 §4.1.1.3; the relay decision of SPEC 6)
+    private static SmtpStep Rcpt(SmtpState s, SmtpAddress recipient)
+    {
+        var c = s.Connection;
+        if (s.Envelope is not { } envelope) return Error(s, SmtpReply.MailFirst);
+        if (envelope.Recipients.Count >= c.MaxRecipients) return Refuse(s, SmtpReply.TooManyRecipients);
+
+        if (recipient.Domain.Length == 0 || c.IsLocalDomain(recipient.Domain))
+        {
+            var account = AccountName.Normalize(recipient.LocalPart, []);
+            return account is null
+                ? Refuse(s, SmtpReply.UnknownUser(recipient.ToString()))
+                : new SmtpStep(s, new FindRecipient(recipient, account));
+        }
+
+        if (Network(c) is { Allowed: true } network) return AddRelay(s, recipient, new RelayPermit(network.Rule, null, null));
+        if (s.AuthAccount is { } authAccount) return AddRelay(s, recipient, ByAuth(c, authAccount));
+        return new SmtpStep(s, new CheckGrant(envelope.Sender, recipient));
+    }
+
+    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, bool? exists) => exists switch
+    {
+        true => Add(s, new Recipient(asked.Address, asked.Account, null)),
+        false => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        null => Refuse(s, SmtpReply.LookupFailed),
+    };
+
+    /// <summary>The ledger's answer to <see cref="CheckGrant"/>. <paramref name="failed"/>: no answer in time: fail closed.</summary>
+    public static SmtpStep GrantChecked(SmtpState s, CheckGrant asked, Grant? grant, bool failed, DateTime now)
+    {
+        var c = s.Connection;
+        if (failed) return Refuse(s, SmtpReply.PolicyUnavailable);
+        var permit = grant is not null && grant.IsValidAt(now) && c.Policy.Decide(Mechanism.Grant, c.Tls) is { Allowed: true } byGrant
+            ? new RelayPermit(byGrant.Rule, grant.Account, grant)
+            : null;
+
+        if (asked.Recipient is null) // submission MAIL
+        {
+            if (permit is null) return Error(s, SmtpReply.SubmissionNeedsAuth(Network(c)!.Advice));
+            return SenderPermitted(s, asked.Sender, permit);
+        }
+        if (s.Envelope is null) return new SmtpStep(s);
+        if (permit is null) return Refuse(s, SmtpReply.RelayDenied(asked.Recipient.ToString(), Network(c)!.Advice));
+        return AddRelay(s, asked.Recipient, permit);
+    }
+
+    private static SmtpStep AddRelay(SmtpState s, SmtpAddress recipient, RelayPermit permit)
+    {
+        if (BoundSenderRefusal(s.Connection, s.Envelope!.Sender, permit) is { } refusal) return Refuse(s, refusal);
+        return Add(s, new Recipient(recipient, null, permit));
+    }
+
+    private static SmtpStep Add(SmtpState s, Recipient recipient) =>
+        Ok(s with { Envelope = s.Envelope! with { Recipients = s.Envelope.Recipients.Add(recipient) } }, SmtpReply.RecipientOk);
+
+    /// <summary><c>pop-before-smtp.bind-sender</c>: a grant sends only with its own account's addresses as sender.</summary>
+    private static string? BoundSenderRefusal(SmtpConnection c, string sender, RelayPermit permit)
+    {
+        if (!c.BindSender || permit.Grant is null) return null;
+        var address = SmtpAddress.Parse(sender);
+        var own = address is not null && c.IsLocalDomain(address.Domain) &&
+                  AccountName.Normalize(address.LocalPart, []) == permit.Grant.Account;
+        return own ? null : SmtpReply.SenderNotYours(permit.Grant.Account);
+    }
+
+    private static PolicyDecision? Network(SmtpConnection c) => c.Policy.Decide(Mechanism.Network, c.Tls);
+
+    private static RelayPermit ByAuth(SmtpConnection c, string account) =>
+        new(c.Policy.Decide(Mechanism.SmtpAuth, c.Tls).Rule, account, null);
+
+    // DATA (RFC 5321 §4.1.1.4): the session reads it; this is what its end means.
+    public static SmtpStep DataEnded(SmtpState s, DataEnd end)
+    {
+        var envelope = s.Envelope!;
+        var next = s with { Phase = SmtpPhase.Command, Envelope = null };
+        return end.Problem switch
+        {
+            DataProblem.None => new SmtpStep(next, new Deliver(envelope, end.Body!)),
+            DataProblem.TooBig => new SmtpStep(next, new Reply(SmtpReply.MessageTooBig(s.Connection.MaxMessageSize))),
+            DataProblem.LineTooLong => new SmtpStep(next, new Reply(SmtpReply.DataLineTooLong)),
+            _ => new SmtpStep(next, new Reply(SmtpReply.BareLineEnd)),
+        };
+    }
+
+    /// <summary>The outcome of <see cref="Deliver"/>: the queue id once everything is committed, or null when nothing was.</summary>
+    public static SmtpStep Stored(SmtpState s, string? id) =>
+        new(s, new Reply(id is null ? SmtpReply.StorageFailed : SmtpReply.Queued(id)));
+
+    // AUTH (RFC 4954; PLAIN: RFC 4616; LOGIN as every client speaks it)
+    private static SmtpStep Auth(SmtpState s, SmtpCommand.Auth auth)
+    {
+        if (!s.Connection.Tls) return Error(s, SmtpReply.AuthNeedsTls);
+        if (s.AuthAccount is not null) return Error(s, SmtpReply.AlreadyAuthenticated);
+        if (s.Envelope is not null) return Error(s, SmtpReply.NotDuringTransaction);
+        if (s.Helo is null) return Error(s, SmtpReply.HeloFirst);
+        return auth.Mechanism switch
+        {
+            "PLAIN" when auth.InitialResponse is null =>
+                new SmtpStep(s with { Phase = SmtpPhase.Auth, Auth = new AuthExchange("PLAIN", null) }, new Reply(SmtpReply.AuthChallenge(""))),
+            "PLAIN" => Plain(s, auth.InitialResponse == "=" ? "" : auth.InitialResponse),
+            "LOGIN" when auth.InitialResponse is null =>
+                new SmtpStep(s with { Phase = SmtpPhase.Auth, Auth = new AuthExchange("LOGIN", null) }, new Reply(SmtpReply.AuthChallenge(Username))),
+            "LOGIN" => LoginUser(s, auth.InitialResponse),
+            _ => Error(s, SmtpReply.AuthMechanismUnknown),
+        };
+    }
+
+    private static readonly string Username = Convert.ToBase64String("Username:"u8);
+    private static readonly string Password = Convert.ToBase64String("Password:"u8);
+
+    private static SmtpStep AuthResponse(SmtpState s, string line)
+    {
+        var command = s with { Phase = SmtpPhase.Command, Auth = null };
+        if (line == "*") return Error(command, SmtpReply.AuthCancelled);
+        return s.Auth switch
+        {
+            { Mechanism: "PLAIN" } => Plain(command, line),
+            { Mechanism: "LOGIN", User: null } => LoginUser(command, line),
+            { Mechanism: "LOGIN", User: { } user } => Decode(line) is { } password
+                ? new SmtpStep(command, new Authenticate(user, password))
+                : Error(command, SmtpReply.AuthBadResponse),
+            _ => Error(command, SmtpReply.AuthCancelled),
+        };
+    }
+
+    private static SmtpStep Plain(SmtpState s, string response)
+    {
+        var parts = Decode(response)?.Split('\0');
+        if (parts is not { Length: 3 }) return Error(s, SmtpReply.AuthBadResponse);
+        var (authzid, user, password) = (parts[0], parts[1], parts[2]);
+        if (authzid.Length > 0 && authzid != user) return Error(s, SmtpReply.AuthFailed); // no acting for others
+        return new SmtpStep(s, new Authenticate(user, password));
+    }
+
+    private static SmtpStep LoginUser(SmtpState s, string response) => Decode(response) is { } user
+        ? new SmtpStep(s with { Phase = SmtpPhase.Auth, Auth = new AuthExchange("LOGIN", user) }, new Reply(SmtpReply.AuthChallenge(Password)))
+        : Error(s with { Phase = SmtpPhase.Command, Auth = null }, SmtpReply.AuthBadResponse);
+
+    public static SmtpStep Authenticated(SmtpState s, AuthOutcome outcome, string? account) => outcome switch
+    {
+        AuthOutcome.Succeeded => Ok(s with { AuthAccount = account }, SmtpReply.AuthOk),
+        AuthOutcome.Blocked => Refuse(s, SmtpReply.AuthBlocked),
+        AuthOutcome.Unavailable => Refuse(s, SmtpReply.AuthTryLater),
+        _ => Error(s, SmtpReply.AuthFailed),
+    };
+
+    private static string? Decode(string base64)
+    {
+        try { return Encoding.UTF8.GetString(Convert.FromBase64String(base64)); }
+        catch (FormatException) { return null; }
+    }
+
+    private static SmtpStep Ok(SmtpState s, string reply) => new(s, new Reply(reply));
+
+    /// <summary>A temporary or policy refusal: not the client's error, not counted.</summary>
+    private static SmtpStep Refuse(SmtpState s, string reply) => new(s, new Reply(reply));
+
+    private static SmtpStep Error(SmtpState s, string reply)
+    {
+        var errors = s.Errors + 1;
+        if (errors >= MaxErrors)
+            return new SmtpStep(s with { Phase = SmtpPhase.Closed, Errors = errors }, new Reply(SmtpReply.TooManyErrors), new Close("too many errors"));
+        return new SmtpStep(s with { Errors = errors }, new Reply(reply));
+    }
+}
+
+public enum AuthOutcome { Succeeded, Failed, Blocked, Unavailable }

@@ -1,0 +1,30 @@
+using Akka.Configuration;
+using MailActors.Configuration;
+using MailActors.Storage;
+
+namespace MailActors.Host.Server;
+
+/// <summary>Points the journal, snapshot store and read journal at the configured database (SPEC 9).</summary>
+public static class PersistenceConfig
+{
+    public static Config For(MailActorsSettings settings)
+    {
+        var (connection, provider, parallelism) = settings.Storage.Provider switch
+        {
+            // One writer at a time is all SQLite allows, even in WAL mode.
+            StorageProvider.Sqlite => ($"Data Source={SqliteDatabasePath(settings)};Default Timeout=30", "SQLite.MS", 1),
+            _ => (settings.Storage.ConnectionString, "PostgreSQL.15", 4),
+        };
+        var quoted = Quote(connection);
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence.journal.sql { connection-string = {{quoted}}, provider-name = "{{provider}}", parallelism = {{parallelism}} }
+            akka.persistence.snapshot-store.sql { connection-string = {{quoted}}, provider-name = "{{provider}}" }
+            akka.persistence.query.journal.sql { connection-string = {{quoted}}, provider-name = "{{provider}}" }
+            """);
+    }
+
+    public static string SqliteDatabasePath(MailActorsSettings settings) =>
+        Path.GetFullPath(settings.Storage.ConnectionString.Length > 0 ? settings.Storage.ConnectionString : SqliteStore.DatabasePath(settings.DataDir));
+
+    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}
