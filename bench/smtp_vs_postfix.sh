@@ -197,7 +197,7 @@ if [ -z "$OURS_SKIPPED" ]; then
     *) OURS_SKIPPED="the probe message failed (exit $rc_probe): $(echo "$probe_out" | tail -1)" ;;
   esac
 fi
-rc_ours=0
+rc_ours=0; RSS_NOTE=""
 if [ -n "$OURS_SKIPPED" ]; then
   bench_log "SKIPPING the MailActors side: $OURS_SKIPPED"
 else
@@ -210,7 +210,7 @@ else
   set -e
   LOAD_NOTES+=("after the MailActors runs: $(busy_note)")
   rss_end=$(ma_rss_kb "$MA_PID")
-  LOAD_NOTES+=("(MailActors VmRSS: $((rss_start/1024)) MiB at start, $((rss_end/1024)) MiB after the runs; DB $(du -sh "$DATA/data" | cut -f1))")
+  RSS_NOTE="MailActors VmRSS: $((rss_start/1024)) MiB at start, $((rss_end/1024)) MiB after the runs; data dir $(du -sh "$DATA/data" | cut -f1)"
   [ "$rc_ours" = 0 ] || bench_log "WARNING: MailActors series exited $rc_ours (see $OUTDIR/driver-ours.log)"
 fi
 ma_stop
@@ -229,7 +229,7 @@ set +e
 "$PY" "$HERE/smtp_compare.py" table --postfix "$OUTDIR/smtp-postfix.json" "${ours_arg[@]}" --md "$SUMMARY"
 rc_cmp=$?
 set -e
-{ echo "MailActors server: $STOP_NOTE_OURS"
+{ echo "MailActors server: $STOP_NOTE_OURS${RSS_NOTE:+; $RSS_NOTE}"
   for n in "${LOAD_NOTES[@]}"; do echo "Machine load $n"; done; } | tee -a "$SUMMARY"
 [ -z "$OURS_SKIPPED" ] || { echo; echo "NOTE: the MailActors side was SKIPPED: $OURS_SKIPPED"; } | tee -a "$SUMMARY"
 bench_log "done: $SUMMARY"
