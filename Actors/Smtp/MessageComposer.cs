@@ -76,6 +76,7 @@ public static class MessageComposer
 
     private static int HeaderLength(byte[] message)
     {
+        if (message.AsSpan().StartsWith("\r\n"u8)) return 0; // an empty first line: no header section at all
         var end = message.AsSpan().IndexOf("\r\n\r\n"u8);
         return end < 0 ? message.Length : end + 2;
     }

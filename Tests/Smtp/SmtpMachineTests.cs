@@ -215,3 +215,15 @@ public sealed class DataReaderTests
         Assert.Equal(DataProblem.TooBig, Feed(new DataReader(100), L(new string('x', 60)), L(new string('x', 60)), L("."))!.Problem);
     }
 }
+
+public sealed class MessageComposerTests
+{
+    [Fact]
+    public void A_message_without_a_header_section_has_no_headers_even_if_its_body_looks_like_them()
+    {
+        var body = System.Text.Encoding.Latin1.GetBytes("\r\nDate: in the body\r\nMessage-ID: <body@x>\r\n");
+        Assert.Null(MessageComposer.FindHeader(body, "Date"));
+        Assert.Null(MessageComposer.FindHeader(body, "Message-ID"));
+        Assert.Equal("<h@x>", MessageComposer.FindHeader(System.Text.Encoding.Latin1.GetBytes("Message-ID: <h@x>\r\n\r\nbody\r\n"), "Message-ID"));
+    }
+}
