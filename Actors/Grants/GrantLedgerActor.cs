@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using MailActors.Audit;
 using static MailActors.Grants.GrantLedgerProtocol;
 
 namespace MailActors.Grants;
@@ -10,6 +11,7 @@ namespace MailActors.Grants;
 /// The POP-before-SMTP grant ledger (SPEC 7): an event-sourced actor, run as a cluster singleton.
 /// Answers come after the event is persisted, so a POP client told +OK can send at once on any node.
 /// A sweep persists <see cref="GrantExpired"/> for what ran out; a check never relies on it.
+/// Its journal is an audit stream: every event is <see cref="Chained"/> to its predecessor.
 /// </summary>
 public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
 {
@@ -24,6 +26,7 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private GrantLedgerState _state = GrantLedgerState.Empty;
     private readonly HashSet<string> _expiring = [];
+    private readonly HashChain _chain = new();
 
     public override string PersistenceId => Id;
     public ITimerScheduler Timers { get; set; } = null!;
@@ -41,10 +44,15 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is GrantLedgerSnapshot snapshot)
-                _state = new GrantLedgerState(snapshot.Grants.ToImmutableDictionary(g => g.Key));
+            if (offer.Snapshot is not GrantLedgerSnapshot snapshot) return;
+            _state = new GrantLedgerState(snapshot.Grants.ToImmutableDictionary(g => g.Key));
+            if (snapshot.LastHash is { } hash) _chain.ResumeAfter(hash);
         });
-        Recover<IGrantEvent>(e => _state = _state.Apply(e));
+        Recover<Chained>(c =>
+        {
+            _state = _state.Apply((IGrantEvent)c.Fact);
+            _chain.ResumeAfter(c.Hash);
+        });
         Recover<RecoveryCompleted>(_ =>
         {
             _log.Info("Grant ledger recovered: {0} grants held", _state.Grants.Count);
@@ -75,7 +83,8 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     private void Revoke(IEnumerable<Grant> grants, string reason)
     {
         var now = DateTime.UtcNow;
-        var revoked = grants.ToList();
+        // A grant past its window is expired, not revoked: the sweep records that.
+        var revoked = grants.Where(g => g.IsValidAt(now)).ToList();
         var sender = Sender;
         if (revoked.Count == 0)
         {
@@ -105,11 +114,11 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void Record(IGrantEvent e, Action done)
     {
-        PersistAsync(e, persisted =>
+        PersistAsync(_chain.Link(e), persisted =>
         {
-            _state = _state.Apply(persisted);
+            _state = _state.Apply((IGrantEvent)persisted.Fact);
             done();
-            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(new GrantLedgerSnapshot(_state.Grants.Values.ToList()));
+            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(new GrantLedgerSnapshot(_state.Grants.Values.ToList(), persisted.Hash));
         });
     }
 }

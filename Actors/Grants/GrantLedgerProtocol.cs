@@ -34,5 +34,5 @@ public static class GrantLedgerProtocol
     public sealed record Live(IReadOnlyList<Grant> Grants);
 }
 
-/// <summary>What a snapshot of the ledger holds: the grants live when it was taken.</summary>
-public sealed record GrantLedgerSnapshot(IReadOnlyList<Grant> Grants);
+/// <summary>What a snapshot of the ledger holds: the grants live when it was taken, and the hash its chain goes on from.</summary>
+public sealed record GrantLedgerSnapshot(IReadOnlyList<Grant> Grants, string? LastHash = null);

@@ -6,6 +6,12 @@ public enum Zone { Inside, Dialup, Outside }
 [Flags]
 public enum ZoneMatch { Inside = 1, Dialup = 2, Outside = 4, Campus = Inside | Dialup, Any = Campus | Outside }
 
+public static class ZoneNames
+{
+    /// <summary>The name used in logs and the audit journal.</summary>
+    public static string Of(Zone zone) => zone.ToString().ToLowerInvariant();
+}
+
 public static class ZoneExtensions
 {
     public static bool IsInside(this Zone zone) => zone != Zone.Outside;

@@ -40,7 +40,8 @@ public static class Pop3Machine
                 var decision = c.Policy.Decide(Mechanism.UserPass, c.Tls);
                 return decision.Allowed
                     ? Ok(s with { User = user.Name }, Pop3Reply.SendPass)
-                    : Ok(s with { User = null }, Pop3Reply.PolicyRefused(decision.Advice));
+                    : new Pop3Step(s with { User = null }, new PolicyRefused(Mechanism.UserPass, decision.Rule, user.Name),
+                        new Reply(Pop3Reply.PolicyRefused(decision.Advice)));
             }
 
             case Pop3Command.Pass pass:
@@ -49,14 +50,16 @@ public static class Pop3Machine
                 var decision = c.Policy.Decide(Mechanism.UserPass, c.Tls);
                 return decision.Allowed
                     ? new Pop3Step(s with { User = null, BadCommands = 0 }, new Login(Mechanism.UserPass, s.User, pass.Password, decision.Rule))
-                    : Ok(s with { User = null }, Pop3Reply.PolicyRefused(decision.Advice));
+                    : new Pop3Step(s with { User = null }, new PolicyRefused(Mechanism.UserPass, decision.Rule, s.User),
+                        new Reply(Pop3Reply.PolicyRefused(decision.Advice)));
             }
 
             case Pop3Command.Apop apop:
             {
                 var decision = c.Policy.Decide(Mechanism.Apop, c.Tls);
                 if (!decision.Allowed || c.ApopTimestamp is null)
-                    return Ok(s, Pop3Reply.PolicyRefused(decision.Allowed ? PolicyDecision.NoRule.Advice : decision.Advice));
+                    return new Pop3Step(s, new PolicyRefused(Mechanism.Apop, decision.Allowed ? PolicyDecision.NoRule.Rule : decision.Rule, apop.Name),
+                        new Reply(Pop3Reply.PolicyRefused(decision.Allowed ? PolicyDecision.NoRule.Advice : decision.Advice)));
                 if (s.ChallengeSpent) return Ok(s, Pop3Reply.ApopChallengeSpent);
                 return new Pop3Step(s with { User = null, ChallengeSpent = true, BadCommands = 0 },
                     new Login(Mechanism.Apop, apop.Name, apop.Digest.ToLowerInvariant(), decision.Rule));

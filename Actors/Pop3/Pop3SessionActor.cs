@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using MailActors.Accounts;
+using MailActors.Audit;
 using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Mailboxes;
@@ -45,7 +46,15 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
     public static Props Props(IClientConnection connection, Pop3SessionDeps deps) =>
         Akka.Actor.Props.Create(() => new Pop3SessionActor(connection, deps));
 
-    private sealed record LoginResult(Pop3Effect.Login Login, string? Account, Maildrop? Maildrop, string? Refusal, string? GrantProblem = null);
+    private sealed record LoginResult(Pop3Effect.Login Login, string? Account, Maildrop? Maildrop, string? Refusal, string? GrantProblem = null)
+    {
+        /// <summary>Why the login failed, in the audit journal's words.</summary>
+        public string Reason =>
+            Refusal == Pop3Reply.LoginDelay ? "blocked after repeated failures"
+            : Refusal == Pop3Reply.AuthFailed ? "wrong password or unknown user"
+            : Refusal == Pop3Reply.InUse ? "mailbox in use"
+            : "temporarily unavailable";
+    }
 
     /// <summary>The message was written (or could not be read: <paramref name="Found"/> false).</summary>
     private sealed record MessageSent(bool Found);
@@ -200,6 +209,11 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                 case Commit commit:
                     StartCommit(commit);
                     return;
+                case Pop3Effect.PolicyRefused refused:
+                    _deps.Audit.Tell(new Audit.PolicyRefused(_client.ToString(), refused.Name is null ? null : Printable(refused.Name),
+                        ListenerNames.Of(_deps.Listener), MechanismNames.Of(refused.Mechanism), refused.Rule, ZoneNames.Of(_policy!.Zone),
+                        _deps.Node, DateTime.UtcNow));
+                    break;
             }
         }
     }
@@ -296,12 +310,17 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
             _holdsLock = true;
             Context.System.EventStream.Publish(new Pop3Events.LoggedIn(
                 _client, _policy!.Zone, result.Account!, _deps.Listener, result.Login.Mechanism, result.Login.Rule, DateTime.UtcNow));
+            _deps.Audit.Tell(new AuthSucceeded(_client.ToString(), result.Account!, ListenerNames.Of(_deps.Listener),
+                MechanismNames.Of(result.Login.Mechanism), result.Login.Rule, ZoneNames.Of(_policy.Zone), _deps.Node, DateTime.UtcNow));
             Apply(Pop3Machine.LoginSucceeded(state, result.Account!, maildrop));
         }
         else
         {
             _log.Info("pop3 login refused: client={0} listener={1} mechanism={2} user={3} reply={4}",
                 _client, ListenerNames.Of(_deps.Listener), result.Login.Mechanism, Printable(result.Login.Name), result.Refusal!.TrimEnd());
+            _deps.Audit.Tell(new AuthFailed(_client.ToString(), result.Account ?? Printable(result.Login.Name).ToLowerInvariant(),
+                ListenerNames.Of(_deps.Listener), MechanismNames.Of(result.Login.Mechanism), result.Login.Rule, ZoneNames.Of(_policy!.Zone),
+                result.Reason, _deps.Node, DateTime.UtcNow));
             Apply(Pop3Machine.LoginFailed(state, result.Refusal!));
         }
         Resume();
@@ -362,7 +381,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         if (_holdsLock) _deps.Mailboxes.Tell(new MailboxProtocol.Release(_account!, Self));
         if (_countedAgainstLimit) _deps.Limiter.Release(_client);
         _log.Info("pop3 session end: client={0} listener={1} zone={2} user={3} outcome={4}",
-            _client, ListenerNames.Of(_deps.Listener), _policy?.Zone.ToString().ToLowerInvariant() ?? "-", _account ?? "-", _outcome);
+            _client, ListenerNames.Of(_deps.Listener), (_policy is null ? "-" : ZoneNames.Of(_policy.Zone)), _account ?? "-", _outcome);
     }
 
     private static string Printable(string text) =>

@@ -15,6 +15,7 @@ public sealed record Pop3SessionDeps(
     IActorRef AuthFailures,
     IActorRef Mailboxes,
     IActorRef Grants,
+    IActorRef Audit,
     string Node,
     AccountDirectory Accounts,
     IMessageStore Messages,

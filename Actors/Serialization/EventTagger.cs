@@ -1,16 +1,24 @@
+using System.Collections.Immutable;
 using Akka.Persistence.Journal;
+using MailActors.Audit;
 using MailActors.Grants;
 
 namespace MailActors.Serialization;
 
-/// <summary>Tags persisted events by subject, so queries (the audit journal) can read one kind across streams.</summary>
+/// <summary>
+/// Tags persisted facts so that queries can read one kind across streams: every fact is tagged <c>audit</c>
+/// and with its kind (<c>relay-accepted</c>, …); the grant ledger's events also <c>grant</c>.
+/// </summary>
 public sealed class EventTagger : IWriteEventAdapter
 {
+    public const string Audit = "audit";
+
     public string Manifest(object evt) => string.Empty;
 
     public object ToJournal(object evt) => evt switch
     {
-        IGrantEvent => new Tagged(evt, [GrantLedgerActor.Tag]),
+        Chained { Fact: IGrantEvent } c => new Tagged(c, ImmutableHashSet.Create(Audit, FactCodec.KindOf(c.Manifest), GrantLedgerActor.Tag)),
+        Chained c => new Tagged(c, ImmutableHashSet.Create(Audit, FactCodec.KindOf(c.Manifest))),
         _ => evt,
     };
 }

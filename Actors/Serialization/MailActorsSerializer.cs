@@ -1,48 +1,47 @@
 using System.Runtime.Serialization;
+using System.Text;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
-using MailActors.Grants;
+using MailActors.Audit;
 
 namespace MailActors.Serialization;
 
 /// <summary>
-/// Persisted events and snapshots as JSON under stable, versioned manifests (never .NET type names),
-/// so a journal written today is read by tomorrow's code and by auditors' tools. A changed shape gets a
-/// new manifest (".v2"), and the old one stays readable.
+/// Akka's serializer for what MailActors persists: a <see cref="Chained"/> fact is stored under the fact's own
+/// manifest as <c>{"prev":…,"hash":…,"fact":{…}}</c> with the fact's canonical bytes verbatim; a snapshot as its plain JSON.
 /// </summary>
 public sealed class MailActorsSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public override int Identifier => 4711;
 
-    private static readonly JsonSerializerOptions Json = new()
+    private static readonly byte[] PrevField = "{\"prev\":\""u8.ToArray();
+    private static readonly byte[] HashField = "\",\"hash\":\""u8.ToArray();
+    private static readonly byte[] FactField = "\",\"fact\":"u8.ToArray();
+
+    public override string Manifest(object o) => o is Chained c ? c.Manifest : FactCodec.ManifestOf(o);
+
+    public override byte[] ToBinary(object obj)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
+        if (obj is not Chained c) return FactCodec.Encode(obj);
+        using var buffer = new MemoryStream(c.FactJson.Length + 180);
+        buffer.Write(PrevField);
+        buffer.Write(Encoding.ASCII.GetBytes(c.Prev));
+        buffer.Write(HashField);
+        buffer.Write(Encoding.ASCII.GetBytes(c.Hash));
+        buffer.Write(FactField);
+        buffer.Write(c.FactJson);
+        buffer.WriteByte((byte)'}');
+        return buffer.ToArray();
+    }
 
-    private static readonly Dictionary<string, Type> Types = new()
+    public override object FromBinary(byte[] bytes, string manifest)
     {
-        ["grant-issued.v1"] = typeof(GrantIssued),
-        ["grant-renewed.v1"] = typeof(GrantRenewed),
-        ["grant-expired.v1"] = typeof(GrantExpired),
-        ["grant-revoked.v1"] = typeof(GrantRevoked),
-        ["grant-ledger-snapshot.v1"] = typeof(GrantLedgerSnapshot),
-    };
-
-    private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
-
-    public override string Manifest(object o) =>
-        Manifests.TryGetValue(o.GetType(), out var manifest)
-            ? manifest
-            : throw new ArgumentException($"{o.GetType()} has no manifest in {nameof(MailActorsSerializer)}");
-
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
-
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        Types.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, Json)!
-            : throw new SerializationException($"unknown manifest \"{manifest}\"");
-
-    /// <summary>The kind name of an event (its manifest without the version), as the audit output shows it.</summary>
-    public static string KindOf(object o) => Manifests.TryGetValue(o.GetType(), out var m) ? m[..m.LastIndexOf('.')] : o.GetType().Name;
+        if (!FactCodec.Knows(manifest)) throw new SerializationException($"unknown manifest \"{manifest}\"");
+        using var doc = JsonDocument.Parse(bytes);
+        if (!doc.RootElement.TryGetProperty("fact", out var fact)) return FactCodec.Decode(manifest, bytes);
+        var factJson = Encoding.UTF8.GetBytes(fact.GetRawText());
+        return new Chained(FactCodec.Decode(manifest, factJson), manifest, factJson,
+            doc.RootElement.GetProperty("prev").GetString() ?? "", doc.RootElement.GetProperty("hash").GetString() ?? "");
+    }
 }

@@ -104,7 +104,8 @@ public static class SmtpMachine
 
     private static SmtpStep SenderPermitted(SmtpState s, string sender, RelayPermit permit)
     {
-        if (BoundSenderRefusal(s.Connection, sender, permit) is { } refusal) return Error(s, refusal);
+        if (BoundSenderRefusal(s.Connection, sender, permit) is { } refusal)
+            return Audited(Error(s, refusal), new RelayRefused(permit.Rule, NotTheGrantsSender, sender, null));
         return Open(s, sender, permit);
     }
 
@@ -144,21 +145,31 @@ public static class SmtpMachine
             ? new RelayPermit(byGrant.Rule, grant.Account, grant)
             : null;
 
+        var refusal = Network(c)!;
         if (asked.Recipient is null) // submission MAIL
         {
-            if (permit is null) return Error(s, SmtpReply.SubmissionNeedsAuth(Network(c)!.Advice));
+            if (permit is null)
+                return Audited(Error(s, SmtpReply.SubmissionNeedsAuth(refusal.Advice)), new RelayRefused(refusal.Rule, NoPermit, asked.Sender, null));
             return SenderPermitted(s, asked.Sender, permit);
         }
         if (s.Envelope is null) return new SmtpStep(s);
-        if (permit is null) return Refuse(s, SmtpReply.RelayDenied(asked.Recipient.ToString(), Network(c)!.Advice));
+        if (permit is null)
+            return Audited(Refuse(s, SmtpReply.RelayDenied(asked.Recipient.ToString(), refusal.Advice)),
+                new RelayRefused(refusal.Rule, NoPermit, asked.Sender, asked.Recipient));
         return AddRelay(s, asked.Recipient, permit);
     }
 
+    private const string NoPermit = "no grant, AUTH or network rule allows relaying from this address";
+    private const string NotTheGrantsSender = "the envelope sender is not an address of the grant's account (bind-sender)";
+
     private static SmtpStep AddRelay(SmtpState s, SmtpAddress recipient, RelayPermit permit)
     {
-        if (BoundSenderRefusal(s.Connection, s.Envelope!.Sender, permit) is { } refusal) return Refuse(s, refusal);
+        if (BoundSenderRefusal(s.Connection, s.Envelope!.Sender, permit) is { } refusal)
+            return Audited(Refuse(s, refusal), new RelayRefused(permit.Rule, NotTheGrantsSender, s.Envelope.Sender, recipient));
         return Add(s, new Recipient(recipient, null, permit));
     }
+
+    private static SmtpStep Audited(SmtpStep step, SmtpEffect fact) => step with { Effects = [fact, .. step.Effects] };
 
     private static SmtpStep Add(SmtpState s, Recipient recipient) =>
         Ok(s with { Envelope = s.Envelope! with { Recipients = s.Envelope.Recipients.Add(recipient) } }, SmtpReply.RecipientOk);

@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using MailActors.Accounts;
+using MailActors.Audit;
 using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Policy;
@@ -205,6 +206,10 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
                 case Deliver deliver:
                     StartEffect(DeliverAsync(_state, deliver, _deps, _log));
                     return;
+                case SmtpEffect.RelayRefused refused:
+                    _deps.Audit.Tell(new Audit.RelayRefused(_client.ToString(), ListenerNames.Of(_deps.Listener), refused.Sender,
+                        refused.Recipient?.ToString(), refused.Rule, refused.Reason, _deps.Node, DateTime.UtcNow));
+                    break;
             }
         }
     }
@@ -239,12 +244,27 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
         try
         {
             var address = client.ToString();
+            var c = state.Connection;
+            var (listener, mechanism, rule, zone) = (ListenerNames.Of(c.Listener), MechanismNames.Of(Mechanism.SmtpAuth),
+                c.Policy.Decide(Mechanism.SmtpAuth, c.Tls).Rule, ZoneNames.Of(c.Policy.Zone));
+            void Audit(IAuditFact fact) => deps.Audit.Tell(fact);
+            AuthFailed AuthFailure(string account, string reason) =>
+                new(address, account, listener, mechanism, rule, zone, reason, deps.Node, DateTime.UtcNow);
             var name = AccountName.Normalize(auth.User, deps.Settings.LocalDomains);
             var counted = name ?? auth.User.ToLowerInvariant();
             var verdict = await deps.AuthFailures.Ask<AuthFailureProtocol.Verdict>(new AuthFailureProtocol.Check(address, counted), SmtpSessionDeps.AskTimeout);
-            if (verdict.Blocked) return SmtpMachine.Authenticated(state, AuthOutcome.Blocked, null);
+            if (verdict.Blocked)
+            {
+                Audit(AuthFailure(counted, "blocked after repeated failures"));
+                return SmtpMachine.Authenticated(state, AuthOutcome.Blocked, null);
+            }
             var account = await deps.Accounts.VerifyPasswordAsync(name ?? "", auth.Password);
-            if (account is not null) return SmtpMachine.Authenticated(state, AuthOutcome.Succeeded, account);
+            if (account is not null)
+            {
+                Audit(new AuthSucceeded(address, account, listener, mechanism, rule, zone, deps.Node, DateTime.UtcNow));
+                return SmtpMachine.Authenticated(state, AuthOutcome.Succeeded, account);
+            }
+            Audit(AuthFailure(counted, "wrong password or unknown user"));
 
             var delay = await deps.AuthFailures.Ask<AuthFailureProtocol.Delay>(new AuthFailureProtocol.Failed(address, counted), SmtpSessionDeps.AskTimeout);
             if (delay.AccountBlocked && name is not null)
@@ -267,6 +287,7 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
         {
             var message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
             await deps.Intake.AcceptAsync(message);
+            if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, deps, log);
             log.Info($"smtp accepted: id={queueId} client={state.Connection.Client} listener={ListenerNames.Of(state.Connection.Listener)} " +
                      $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
                      $"relay-account={message.RelayAccount ?? "-"} message-id={message.MessageId ?? "-"}");
@@ -276,6 +297,29 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
         {
             log.Warning("smtp {0}: message not stored: {1}", state.Connection.Client, e.Message);
             return SmtpMachine.Stored(state, null);
+        }
+    }
+
+    /// <summary>
+    /// The audit record of a relayed message is persisted before the client reads 250, so that a message that leaves
+    /// is always traceable to its grant or AUTH. The message itself is already committed: if the record cannot be
+    /// written, the message is still accepted (refusing now would only make the client send it twice).
+    /// </summary>
+    private static async Task RecordRelayAsync(SmtpState state, Envelope envelope, IncomingMessage message, SmtpSessionDeps deps, ILoggingAdapter log)
+    {
+        var c = state.Connection;
+        var permit = envelope.Relayed.Select(r => r.Relay).FirstOrDefault(p => p is not null) ?? envelope.SenderPermit!;
+        var mechanism = permit.Grant is not null ? Mechanism.Grant : permit.Account is not null ? Mechanism.SmtpAuth : Mechanism.Network;
+        var fact = new RelayAccepted(message.QueueId, message.MessageId, envelope.Sender, message.RelayRecipients.Count,
+            c.Client.ToString(), ListenerNames.Of(c.Listener), MechanismNames.Of(mechanism), permit.Rule, permit.Account,
+            permit.Grant?.Key, permit.Grant?.IssuedAt, deps.Node, DateTime.UtcNow);
+        try
+        {
+            await deps.Audit.Ask<AuditWriter.Recorded>(new AuditWriter.Record(fact), SmtpSessionDeps.AskTimeout);
+        }
+        catch (Exception e)
+        {
+            log.Error("smtp {0}: audit record of relayed message {1} not written: {2}", c.Client, message.QueueId, e.Message);
         }
     }
 
@@ -294,7 +338,7 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     {
         if (_countedAgainstLimit) _deps.Limiter.Release(_client);
         _log.Info("smtp session end: client={0} listener={1} zone={2} helo={3} auth={4} outcome={5}",
-            _client, ListenerNames.Of(_deps.Listener), _policy?.Zone.ToString().ToLowerInvariant() ?? "-",
+            _client, ListenerNames.Of(_deps.Listener), (_policy is null ? "-" : ZoneNames.Of(_policy.Zone)),
             _state?.Helo ?? "-", _state?.AuthAccount ?? "-", _outcome);
     }
 }

@@ -14,6 +14,8 @@ public sealed record SmtpSessionDeps(
     IActorRef Policy,
     IActorRef AuthFailures,
     IActorRef Grants,
+    IActorRef Audit,
+    string Node,
     AccountDirectory Accounts,
     IAccountStore AccountStore,
     IMailIntake Intake,

@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
+using MailActors.Audit;
 using MailActors.Grants;
 using MailActors.Host.Server;
 using MailActors.Transport.Listeners;
@@ -52,6 +53,7 @@ public sealed class AdminHttpService(
     private void Map(WebApplication app)
     {
         var grants = registry.Get<GrantLedgerActor>();
+        var audit = registry.Get<AuditWriter>();
         var cluster = Cluster.Get(system);
 
         app.MapGet("/healthz", () => "ok\n");
@@ -81,6 +83,12 @@ public sealed class AdminHttpService(
             var revoked = await grants.Ask<GrantLedgerProtocol.Revoked>(
                 new GrantLedgerProtocol.RevokeAccount(name, reason ?? "account changed by an administrator"), AskTimeout);
             return Results.Json(new RevokedView(revoked.Grants.Count, revoked.Grants.Select(GrantView.Of).ToList()), GrantView.Json);
+        });
+        app.MapPost("/audit/admin", async (string action, string target, string? by) =>
+        {
+            await audit.Ask<AuditWriter.Recorded>(new AuditWriter.Record(
+                new AdminChanged(action, target, by ?? "", cluster.SelfAddress.ToString(), DateTime.UtcNow)), AskTimeout);
+            return Results.Json(new RecordedView(true), GrantView.Json);
         });
         app.MapGet("/status", async () =>
         {

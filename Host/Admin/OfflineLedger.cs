@@ -1,9 +1,6 @@
 using Akka.Actor;
-using Akka.Configuration;
-using MailActors.Configuration;
 using MailActors.Grants;
 using MailActors.Host.Configuration;
-using MailActors.Host.Server;
 
 namespace MailActors.Host.Admin;
 
@@ -17,17 +14,11 @@ public static class OfflineLedger
     public static async Task<T> AskAsync<T>(LoadedConfig config, object request)
     {
         var settings = config.Settings;
-        var hocon = ConfigurationFactory.ParseString("""
-            akka.actor.provider = local
-            akka.loglevel = ERROR
-            akka.stdout-loglevel = OFF
-            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-            """).WithFallback(PersistenceConfig.For(settings)).WithFallback(config.Root);
-        using var system = ActorSystem.Create("mailactors", hocon);
+        using var system = OfflineJournal.Start(config);
         try
         {
             var ledger = system.ActorOf(GrantLedgerActor.Props(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
-                "mailactors-cli@" + Environment.MachineName), "grant-ledger");
+                OfflineJournal.Node), "grant-ledger");
             return await ledger.Ask<T>(request, TimeSpan.FromSeconds(30));
         }
         finally

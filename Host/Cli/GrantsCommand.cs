@@ -26,6 +26,7 @@ public static class GrantsCommand
                         ?? (await OfflineLedger.AskAsync<GrantLedgerProtocol.Revoked>(config,
                             new GrantLedgerProtocol.RevokeKey(key, "revoked by an administrator"))).Grants.Count;
             if (count == 0) throw new CliError($"no live grant for {text}");
+            await AdminAudit.RecordAsync(config, "grants revoke", key);
             Console.WriteLine($"revoked {count} grant(s) for {key}");
             return 0;
         });

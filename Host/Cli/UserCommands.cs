@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MailActors.Accounts;
+using MailActors.Host.Admin;
 using MailActors.Host.Server;
 
 namespace MailActors.Host.Cli;
@@ -21,6 +22,7 @@ public static class UserCommands
             if (await s.Accounts.FindAccountAsync(account) is not null) throw new CliError($"account {account} already exists");
             var hash = PasswordHasher.Hash(Secrets.Read(parse.GetValue(passwordStdin), "password"));
             if (!await s.Accounts.AddAccountAsync(account, hash)) throw new CliError($"account {account} already exists");
+            await AdminAudit.RecordAsync(CommonOptions.Load(parse), "user add", account);
             Console.WriteLine($"added {account} ({string.Join(", ", s.Settings.LocalDomains.Select(d => $"{account}@{d}"))})");
         }));
 
@@ -32,6 +34,7 @@ public static class UserCommands
             var hash = PasswordHasher.Hash(Secrets.Read(parse.GetValue(passwordStdin), "password"));
             if (!await s.Accounts.SetPasswordHashAsync(account, hash)) throw NoSuchAccount(account);
             await GrantsCommand.RevokeAccountAsync(CommonOptions.Load(parse), account, "password changed");
+            await AdminAudit.RecordAsync(CommonOptions.Load(parse), "user passwd", account);
             Console.WriteLine($"password changed for {account}");
         }));
 
@@ -43,6 +46,7 @@ public static class UserCommands
             var secret = Secrets.Read(parse.GetValue(secretStdin), "secret");
             if (!await s.Accounts.SetApopSecretAsync(account, s.ApopCipher.Seal(secret))) throw NoSuchAccount(account);
             await GrantsCommand.RevokeAccountAsync(CommonOptions.Load(parse), account, "APOP secret changed");
+            await AdminAudit.RecordAsync(CommonOptions.Load(parse), "user apop", account);
             Console.WriteLine($"APOP secret set for {account}");
         }));
 
@@ -52,6 +56,7 @@ public static class UserCommands
             var account = ValidName(parse.GetValue(name)!);
             if (!await s.Accounts.DeleteAccountAsync(account)) throw NoSuchAccount(account);
             await GrantsCommand.RevokeAccountAsync(CommonOptions.Load(parse), account, "account deleted");
+            await AdminAudit.RecordAsync(CommonOptions.Load(parse), "user del", account);
             Console.WriteLine($"deleted {account}");
         }));
 

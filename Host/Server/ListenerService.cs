@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Hosting;
 using DotNetty.Transport.Channels;
 using MailActors.Accounts;
+using MailActors.Audit;
 using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Mailboxes;
@@ -48,6 +49,7 @@ public sealed class ListenerService(
         var authFailures = await registry.GetAsync<AuthFailureTracker>(cancellationToken);
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
         var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
+        var audit = await registry.GetAsync<AuditWriter>(cancellationToken);
         var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
         var challenges = new ApopChallenge(settings.Hostname);
@@ -62,7 +64,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, grants, node, accounts, services.Messages, challenges,
+            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, grants, audit, node, accounts, services.Messages, challenges,
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
@@ -73,7 +75,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, accounts, services.Accounts, services.Intake,
+            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, audit, node, accounts, services.Accounts, services.Intake,
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,

@@ -1,6 +1,7 @@
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using MailActors.Audit;
 using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Host.Configuration;
@@ -47,6 +48,12 @@ public static class MailActorsServer
                     (system, _, _) => GrantLedgerActor.Props(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()),
                     new ClusterSingletonOptions { Role = "mail" })
+                .WithActors((system, registry) =>
+                {
+                    var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
+                    var stream = AuditWriter.StreamOf($"{self.Address.Host}:{self.Address.Port}", self.Uid);
+                    registry.Register<AuditWriter>(system.ActorOf(AuditWriter.SupervisedProps(stream), "audit"));
+                })
                 .WithShardRegion<MailboxEntity>("mailbox", account => MailboxEntity.Props(account, services.Messages),
                     new MailboxProtocol.MessageExtractor(),
                     new ShardOptions { Role = "mail", StateStoreMode = StateStoreMode.DData, RememberEntities = false });

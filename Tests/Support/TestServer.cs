@@ -77,7 +77,18 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
-    public LoadedConfig Config() => ConfigLoader.Load([], null,
+    public LoadedConfig Config() => ConfigLoader.Load([], null, ConfigTexts());
+
+    /// <summary>This server's configuration as a file, for the <c>mailactors</c> command line.</summary>
+    public string ConfigFile()
+    {
+        var path = Path.Combine(DataDir, "mailactors-cli.conf");
+        File.WriteAllText(path, string.Join("\n", ConfigTexts()));
+        return path;
+    }
+
+    private string[] ConfigTexts() =>
+    [
         ConfigLoader.EmbeddedText("hocon/test.conf"),
         $$"""
           mailactors {
@@ -88,7 +99,8 @@ public sealed class TestServer : IAsyncDisposable
             }
           }
           """,
-        _extraHocon);
+        _extraHocon,
+    ];
 
     private async Task StartHostAsync()
     {
@@ -126,7 +138,7 @@ public sealed class TestServer : IAsyncDisposable
     public Task<StoredMessageInfo> DeliverAsync(string name, string text) =>
         Services.Messages.DeliverAsync(name, MessageText.ToCrlf(Encoding.UTF8.GetBytes(text)), null);
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();

@@ -1,0 +1,48 @@
+namespace MailActors.Audit;
+
+/// <summary>
+/// A fact the audit journal keeps (SPEC 8), besides the grant ledger's own events. Every fact says which
+/// node saw it and when (UTC). Persisted as JSON under a versioned manifest (see MailActorsSerializer).
+/// </summary>
+public interface IAuditFact
+{
+    string Node { get; }
+    DateTime At { get; }
+}
+
+/// <summary>A login or SMTP AUTH succeeded. <paramref name="Rule"/> is the policy row that allowed the mechanism.</summary>
+public sealed record AuthSucceeded(
+    string Address, string Account, string Listener, string Mechanism, string Rule, string Zone, string Node, DateTime At) : IAuditFact;
+
+/// <summary>
+/// A login or SMTP AUTH was refused after the policy allowed the mechanism: wrong credentials, a brute-force
+/// block, the mailbox in use, or storage trouble. <paramref name="Account"/> is the name as given when no such account exists.
+/// </summary>
+public sealed record AuthFailed(
+    string Address, string Account, string Listener, string Mechanism, string Rule, string Zone, string Reason, string Node, DateTime At) : IAuditFact;
+
+/// <summary>
+/// The policy matrix refused a login mechanism before any password was checked (for example USER in clear from
+/// outside). <paramref name="Account"/> is the name the client gave, if any.
+/// </summary>
+public sealed record PolicyRefused(
+    string Address, string? Account, string Listener, string Mechanism, string Rule, string Zone, string Node, DateTime At) : IAuditFact;
+
+/// <summary>
+/// Relaying was refused: at RCPT on port 25 (<paramref name="Recipient"/> set) or at MAIL on submission,
+/// because no network rule, grant or AUTH allowed it, or a grant's account may not use that sender.
+/// </summary>
+public sealed record RelayRefused(
+    string Address, string Listener, string Sender, string? Recipient, string Rule, string Reason, string Node, DateTime At) : IAuditFact;
+
+/// <summary>
+/// A message with relayed recipients was accepted (its queue rows committed). <paramref name="Account"/> and
+/// <paramref name="Mechanism"/> say what allowed it; a grant is named by its key and the time of the grant
+/// event (<c>grant-issued</c> or <c>grant-renewed</c>) in force, which links the message to the login that earned it.
+/// </summary>
+public sealed record RelayAccepted(
+    string QueueId, string? MessageId, string Sender, int Recipients, string Address, string Listener,
+    string Mechanism, string Rule, string? Account, string? GrantKey, DateTime? GrantAt, string Node, DateTime At) : IAuditFact;
+
+/// <summary>An administrator changed something: <c>user add|passwd|apop|del</c>, <c>grants revoke</c>.</summary>
+public sealed record AdminChanged(string Action, string Target, string By, string Node, DateTime At) : IAuditFact;

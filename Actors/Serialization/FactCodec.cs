@@ -1,0 +1,57 @@
+using System.Runtime.Serialization;
+using System.Text.Json;
+using MailActors.Audit;
+using MailActors.Grants;
+
+namespace MailActors.Serialization;
+
+/// <summary>
+/// Persisted facts and snapshots as JSON (snake_case) under stable, versioned manifests — never .NET type
+/// names — so a journal written today is read by tomorrow's code and by auditors' tools. A changed shape gets
+/// a new manifest (".v2"), and the old one stays readable. The bytes are deterministic for a given value,
+/// which the audit hash chain relies on.
+/// </summary>
+public static class FactCodec
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    private static readonly Dictionary<string, Type> Types = new()
+    {
+        ["grant-issued.v1"] = typeof(GrantIssued),
+        ["grant-renewed.v1"] = typeof(GrantRenewed),
+        ["grant-expired.v1"] = typeof(GrantExpired),
+        ["grant-revoked.v1"] = typeof(GrantRevoked),
+        ["grant-ledger-snapshot.v1"] = typeof(GrantLedgerSnapshot),
+        ["auth-succeeded.v1"] = typeof(AuthSucceeded),
+        ["auth-failed.v1"] = typeof(AuthFailed),
+        ["policy-refused.v1"] = typeof(PolicyRefused),
+        ["relay-refused.v1"] = typeof(RelayRefused),
+        ["relay-accepted.v1"] = typeof(RelayAccepted),
+        ["admin-changed.v1"] = typeof(AdminChanged),
+        ["audit-stream-snapshot.v1"] = typeof(AuditStreamSnapshot),
+    };
+
+    private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
+
+    public static bool Knows(string manifest) => Types.ContainsKey(manifest);
+
+    public static string ManifestOf(object fact) =>
+        Manifests.TryGetValue(fact.GetType(), out var manifest)
+            ? manifest
+            : throw new ArgumentException($"{fact.GetType()} has no manifest in {nameof(FactCodec)}");
+
+    public static byte[] Encode(object fact) => JsonSerializer.SerializeToUtf8Bytes(fact, fact.GetType(), Json);
+
+    public static object Decode(string manifest, ReadOnlySpan<byte> json) =>
+        Types.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(json, type, Json) ?? throw new SerializationException($"\"{manifest}\" is null")
+            : throw new SerializationException($"unknown manifest \"{manifest}\"");
+
+    /// <summary>The kind name of a fact (its manifest without the version), as the audit output shows it.</summary>
+    public static string KindOf(object fact) => KindOf(ManifestOf(fact));
+
+    public static string KindOf(string manifest) => manifest[..manifest.LastIndexOf('.')];
+}

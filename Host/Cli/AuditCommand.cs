@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using MailActors.Audit;
+using MailActors.Grants;
+using MailActors.Host.Audit;
+
+namespace MailActors.Host.Cli;
+
+/// <summary>
+/// <c>mailactors audit</c> (SPEC 8, 12): the audit journal replayed from the database, offline — filtered facts,
+/// <c>--at T --ip ADDR</c> (whose grant covered the address then, and what it let out), or <c>--verify</c>.
+/// </summary>
+public static class AuditCommand
+{
+    public static Command Build()
+    {
+        var since = new Option<string>("--since") { Description = "from this time on (ISO-8601, e.g. 2026-11-27T10:00:00Z)" };
+        var until = new Option<string>("--until") { Description = "before this time (ISO-8601)" };
+        var ip = new Option<string>("--ip") { Description = "facts about this client address (or the grant that holds it)" };
+        var user = new Option<string>("--user") { Description = "facts about this account" };
+        var kind = new Option<string[]>("--kind")
+        {
+            Description = "only this kind (repeatable): auth-succeeded, auth-failed, policy-refused, relay-accepted, relay-refused, " +
+                          "grant-issued, grant-renewed, grant-expired, grant-revoked, admin-changed; or a family: auth, relay, grant",
+            DefaultValueFactory = _ => [],
+        };
+        var at = new Option<string>("--at") { Description = "with --ip: who held the grant for that address at this time, and which messages it let out" };
+        var format = new Option<string>("--format") { Description = "table or json (JSON lines)", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var verify = new Option<bool>("--verify") { Description = "check every stream's hash chain; exit 1 at a broken link" };
+
+        var audit = new Command("audit", "replay the audit journal from the database (no running node needed)")
+        {
+            since, until, ip, user, kind, at, format, verify,
+        };
+        audit.SetAction(async parse =>
+        {
+            var config = CommonOptions.Load(parse);
+            var json = parse.GetValue(format) == "json";
+            var address = parse.GetValue(ip) is { } text
+                ? IPAddress.TryParse(text, out var a) ? a : throw new CliError($"--ip: not an IP address: {text}")
+                : null;
+            var atTime = Time(parse.GetValue(at), "--at");
+            if (atTime is not null && address is null) throw new CliError("--at needs --ip ADDR: the address whose grant you ask about");
+
+            await using var journal = AuditJournal.Open(config);
+            var streams = new List<(string Stream, IReadOnlyList<AuditEntry> Entries)>();
+            foreach (var stream in await journal.StreamsAsync()) streams.Add((stream, await journal.ReadAsync(stream)));
+
+            if (parse.GetValue(verify)) return Verify(streams);
+            if (atTime is { } t) return GrantAt(streams, GrantKey.Of(address!, config.Settings.PopBeforeSmtp.Ipv6Prefix), address!, t, json);
+
+            var filter = new AuditFilter(Time(parse.GetValue(since), "--since"), Time(parse.GetValue(until), "--until"), address,
+                parse.GetValue(user), parse.GetValue(kind));
+            var entries = streams.SelectMany(s => s.Entries).Where(filter.Matches)
+                .OrderBy(e => e.At).ThenBy(e => e.Stream, StringComparer.Ordinal).ThenBy(e => e.SequenceNr);
+            if (!json) Console.WriteLine(AuditOutput.TableHeader);
+            foreach (var entry in entries) Console.WriteLine(json ? AuditOutput.Json(entry) : AuditOutput.Table(entry));
+            return 0;
+        });
+        return audit;
+    }
+
+    private static int Verify(List<(string Stream, IReadOnlyList<AuditEntry> Entries)> streams)
+    {
+        var findings = streams.SelectMany(s => ChainVerifier.Verify(s.Stream, s.Entries)).ToList();
+        foreach (var finding in findings) Console.WriteLine(finding);
+        if (findings.Count > 0) return 1;
+        Console.WriteLine($"OK: {streams.Sum(s => s.Entries.Count)} events in {streams.Count} streams");
+        return 0;
+    }
+
+    private static int GrantAt(List<(string Stream, IReadOnlyList<AuditEntry> Entries)> streams, string key, IPAddress address, DateTime at, bool json)
+    {
+        var ledger = streams.Where(s => s.Stream == GrantLedgerActor.Id).SelectMany(s => s.Entries)
+            .Select(e => e.Link?.Fact).OfType<IGrantEvent>();
+        var relays = streams.SelectMany(s => s.Entries).Select(e => e.Link?.Fact).OfType<RelayAccepted>();
+        var answer = GrantHistory.At(key, at, ledger, relays);
+        if (json)
+        {
+            Console.WriteLine(new JsonObject
+            {
+                ["time"] = AuditOutput.Time(at),
+                ["address"] = address.ToString(),
+                ["key"] = key,
+                ["account"] = answer?.Term.Account,
+                ["grant"] = answer is null ? null : TermJson(answer.Term),
+                ["terms"] = answer is null ? new JsonArray() : new JsonArray(answer.Grant.Select(t => (JsonNode)TermJson(t)).ToArray()),
+                ["messages"] = answer is null ? new JsonArray() : new JsonArray(answer.Messages.Select(m => (JsonNode)new JsonObject
+                {
+                    ["time"] = AuditOutput.Time(m.At),
+                    ["message_id"] = m.MessageId,
+                    ["queue_id"] = m.QueueId,
+                    ["sender"] = m.Sender,
+                    ["recipients"] = m.Recipients,
+                    ["account"] = m.Account,
+                    ["address"] = m.Address,
+                    ["listener"] = m.Listener,
+                }).ToArray()),
+            }.ToJsonString());
+            return 0;
+        }
+        if (answer is null)
+        {
+            Console.WriteLine($"no grant covered {address} at {AuditOutput.Time(at)}");
+            return 0;
+        }
+        var term = answer.Term;
+        Console.WriteLine($"{address} at {AuditOutput.Time(at)}: grant {key} held by account {term.Account}");
+        Console.WriteLine($"  earned by a {term.Listener}/{term.Mechanism} login from {term.Address} at {AuditOutput.Time(term.From)} " +
+                          $"on {AuditOutput.ShortNode(term.Node)}; in force until {AuditOutput.Time(term.Until)} ({term.Ended})");
+        var first = answer.Grant[0];
+        var last = answer.Grant[^1];
+        Console.WriteLine($"  the grant: from {AuditOutput.Time(first.From)} until {AuditOutput.Time(last.Until)} ({last.Ended}), " +
+                          $"{answer.Grant.Count} login(s) by {string.Join(", ", answer.Grant.Select(g => g.Account).Distinct())}");
+        Console.WriteLine(answer.Messages.Count == 0 ? "  it let out no messages" : $"  it let out {answer.Messages.Count} message(s):");
+        foreach (var m in answer.Messages)
+            Console.WriteLine($"    {AuditOutput.Time(m.At)}  {m.MessageId ?? "(no Message-ID)"}  from <{m.Sender}>  to {m.Recipients} recipient(s)  " +
+                              $"account {m.Account}  queue {m.QueueId}");
+        return 0;
+    }
+
+    private static JsonObject TermJson(GrantHistory.Term t) => new()
+    {
+        ["account"] = t.Account,
+        ["address"] = t.Address,
+        ["listener"] = t.Listener,
+        ["mechanism"] = t.Mechanism,
+        ["node"] = t.Node,
+        ["from"] = AuditOutput.Time(t.From),
+        ["until"] = AuditOutput.Time(t.Until),
+        ["ended"] = t.Ended,
+    };
+
+    /// <summary>ISO-8601 with <c>Z</c> or an offset; a time without a zone is refused rather than guessed.</summary>
+    public static DateTime? Time(string? text, string option)
+    {
+        if (text is null) return null;
+        var zoned = text.EndsWith('Z') || text.EndsWith('z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d\d:?\d\d$");
+        if (!zoned || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+            throw new CliError($"{option}: \"{text}\" is not an ISO-8601 time with a zone (e.g. 2026-11-27T10:42:00Z or 2026-11-27T11:42:00+01:00)");
+        return time.UtcDateTime;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Net;
+using System.Text.Json;
+using MailActors.Tests.Support;
+using MailKit.Security;
+using Microsoft.Data.Sqlite;
+
+namespace MailActors.Tests.Audit;
+
+/// <summary>
+/// A day's events on a real server — outside logins, a grant, a relayed message, a refused relay, a failed login,
+/// a clear-text refusal, an expiry, an administrator's change — played once; the tests then read its stopped database.
+/// </summary>
+public sealed class AuditScenario : IAsyncLifetime
+{
+    private const string Password = "alice-login-pw";
+    public const string MessageId = "audit-1@client.test";
+    private static readonly IPAddress Stranger = IPAddress.Parse("127.0.0.5");
+
+    public TestServer Server { get; private set; } = null!;
+    public string CliConfig { get; private set; } = null!;
+    public DateTime GrantFrom { get; private set; }
+    public DateTime GrantUntil { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        var admin = TestServer.FreePort();
+        Server = await TestServer.StartAsync($"""
+            mailactors.pop-before-smtp.window = 3s
+            mailactors.admin.http = "127.0.0.1:{admin}"
+            """);
+        CliConfig = Server.ConfigFile();
+        await Server.AddUserAsync("alice", Password);
+
+        using (var pop = await Pop3Clients.ConnectAsync(Server, TestServer.Outside, Server.Pop3sPort, SecureSocketOptions.SslOnConnect))
+        {
+            await pop.AuthenticateAsync("alice", Password);
+            await pop.DisconnectAsync(true);
+        }
+        var grant = (await Server.GrantForAsync(TestServer.Outside))!;
+        (GrantFrom, GrantUntil) = (grant.IssuedAt, grant.ExpiresAt);
+
+        using (var smtp = await SmtpClients.ConnectAsync(Server, TestServer.Outside, Server.SubmissionPort))
+        {
+            await smtp.SendAsync(SmtpClients.Message("alice@example.test", "friend@remote.test", messageId: MessageId));
+            await smtp.DisconnectAsync(true);
+        }
+        await using (var raw = await RawClient.ConnectAsync(Stranger, Server.SmtpPort))
+        {
+            await raw.ReadReplyAsync();
+            await raw.SmtpCommandAsync("EHLO stranger.test");
+            await raw.SmtpCommandAsync("MAIL FROM:<spam@stranger.test>");
+            Assert.StartsWith("554 5.7.1", await raw.SmtpCommandAsync("RCPT TO:<victim@remote.test>"));
+        }
+        await using (var raw = await RawClient.ConnectAsync(TestServer.Outside, Server.Pop3Port))
+        {
+            await raw.ReadLineAsync();
+            Assert.StartsWith("-ERR", await raw.CommandAsync("USER alice")); // clear text from outside
+        }
+        using (var pop = await Pop3Clients.ConnectAsync(Server, TestServer.Outside, Server.Pop3sPort, SecureSocketOptions.SslOnConnect))
+            await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => pop.AuthenticateAsync("alice", "wrong"));
+
+        await Eventually.AssertAsync(async () => await Server.GrantForAsync(TestServer.Outside) is null, "the grant expires",
+            TimeSpan.FromSeconds(10));
+        var changed = await MailActorsCli.RunAsync(CliConfig, "n3w-pw\n", "user", "passwd", "alice", "--password-stdin");
+        Assert.Equal(0, changed.Code);
+        var last = (Code: 0, Out: "", Err: "");
+        try
+        {
+            await Eventually.AssertAsync(async () => (last = await MailActorsCli.RunAsync(CliConfig, "", "audit", "--kind", "grant-expired")).Out.Contains("grant-expired"),
+                $"the expiry is recorded", TimeSpan.FromSeconds(10));
+        }
+        catch (Exception)
+        {
+            throw new Exception($"audit said {last.Code}: {last.Out} / {last.Err}");
+        }
+        await Server.StopAsync(); // the auditor works on the database alone
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+
+}
+
+/// <summary>
+/// <c>mailactors audit</c> on the scenario's database (SPEC 8), field by field; and tampering caught by <c>--verify</c>.
+/// </summary>
+public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<AuditScenario>
+{
+    private const string MessageId = AuditScenario.MessageId;
+    private DateTime _grantFrom => scenario.GrantFrom;
+    private DateTime _grantUntil => scenario.GrantUntil;
+
+    private string _config = scenario.CliConfig;
+
+    private Task<(int Code, string Out, string Err)> AuditAsync(params string[] args) =>
+        MailActorsCli.RunAsync(_config, "", ["audit", .. args]);
+
+    private async Task<List<JsonElement>> FactsAsync(params string[] args)
+    {
+        var (code, output, error) = await AuditAsync([.. args, "--format", "json"]);
+        Assert.True(code == 0, error);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    }
+
+    private static string S(JsonElement e, string name) => e.GetProperty(name).GetString()!;
+
+    [Fact]
+    public async Task Every_audited_fact_of_the_scenario_is_in_the_journal_with_its_fields()
+    {
+        var facts = await FactsAsync();
+        Assert.All(facts, f =>
+        {
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", S(f, "time"));
+            Assert.False(string.IsNullOrEmpty(S(f, "node")));
+        });
+        Assert.Equal(facts.OrderBy(f => S(f, "time"), StringComparer.Ordinal).Select(f => S(f, "time")), facts.Select(f => S(f, "time")));
+
+        var login = Assert.Single(facts, f => S(f, "kind") == "auth-succeeded");
+        Assert.Equal(("127.0.0.2", "alice", "pop3s", "userpass", "outside"),
+            (S(login, "address"), S(login, "account"), S(login, "listener"), S(login, "mechanism"), S(login, "zone")));
+        Assert.False(string.IsNullOrEmpty(S(login, "rule")));
+
+        var issued = Assert.Single(facts, f => S(f, "kind") == "grant-issued");
+        Assert.Equal(("127.0.0.2", "127.0.0.2", "alice", "pop3s"), (S(issued, "key"), S(issued, "address"), S(issued, "account"), S(issued, "listener")));
+        Assert.Equal(_grantUntil, issued.GetProperty("expires_at").GetDateTime().ToUniversalTime());
+
+        var relayed = Assert.Single(facts, f => S(f, "kind") == "relay-accepted");
+        Assert.Equal(($"<{MessageId}>", "alice@example.test", 1, "127.0.0.2", "submission", "grant", "alice", "127.0.0.2"),
+            (S(relayed, "message_id"), S(relayed, "sender"), relayed.GetProperty("recipients").GetInt32(), S(relayed, "address"),
+             S(relayed, "listener"), S(relayed, "mechanism"), S(relayed, "account"), S(relayed, "grant_key")));
+        Assert.Equal(_grantFrom, relayed.GetProperty("grant_at").GetDateTime().ToUniversalTime()); // the link to grant-issued
+        Assert.Matches("^[0-9A-F]{12}$", S(relayed, "queue_id"));
+
+        var refused = Assert.Single(facts, f => S(f, "kind") == "relay-refused");
+        Assert.Equal(("127.0.0.5", "smtp", "spam@stranger.test", "victim@remote.test"),
+            (S(refused, "address"), S(refused, "listener"), S(refused, "sender"), S(refused, "recipient")));
+        Assert.Contains("relay", S(refused, "rule"));
+
+        var clear = Assert.Single(facts, f => S(f, "kind") == "policy-refused");
+        Assert.Equal(("127.0.0.2", "alice", "pop3", "userpass"), (S(clear, "address"), S(clear, "account"), S(clear, "listener"), S(clear, "mechanism")));
+
+        var failed = Assert.Single(facts, f => S(f, "kind") == "auth-failed");
+        Assert.Equal(("127.0.0.2", "alice", "pop3s", "wrong password or unknown user"),
+            (S(failed, "address"), S(failed, "account"), S(failed, "listener"), S(failed, "reason")));
+
+        var expired = Assert.Single(facts, f => S(f, "kind") == "grant-expired");
+        Assert.Equal(("127.0.0.2", "alice"), (S(expired, "key"), S(expired, "account")));
+
+        var admin = Assert.Single(facts, f => S(f, "kind") == "admin-changed");
+        Assert.Equal(("user passwd", "alice"), (S(admin, "action"), S(admin, "target")));
+    }
+
+    [Fact]
+    public async Task Filters_select_by_address_account_kind_and_time()
+    {
+        var stranger = await FactsAsync("--ip", "127.0.0.5");
+        Assert.Equal(["relay-refused"], stranger.Select(f => S(f, "kind")));
+
+        var grants = await FactsAsync("--kind", "grant");
+        Assert.Equal(["grant-issued", "grant-expired"], grants.Select(f => S(f, "kind")));
+
+        var alice = await FactsAsync("--user", "alice", "--kind", "auth");
+        Assert.Equal(["auth-succeeded", "auth-failed"], alice.Select(f => S(f, "kind")));
+
+        var before = await FactsAsync("--until", _grantFrom.ToString("O"));
+        Assert.DoesNotContain(before, f => S(f, "kind") == "relay-accepted");
+        var after = await FactsAsync("--since", _grantUntil.ToString("yyyy-MM-ddTHH:mm:ss.fffffffK"));
+        Assert.Contains(after, f => S(f, "kind") == "admin-changed");
+        Assert.DoesNotContain(after, f => S(f, "kind") == "relay-accepted");
+
+        var table = await AuditAsync("--kind", "relay-accepted");
+        Assert.Equal(0, table.Code);
+        Assert.StartsWith("TIME", table.Out);
+        Assert.Contains(MessageId, table.Out);
+
+        var unzoned = await AuditAsync("--since", "2026-11-27T10:42:00");
+        Assert.Equal(1, unzoned.Code);
+        Assert.Contains("--since", unzoned.Err);
+    }
+
+    [Fact]
+    public async Task At_a_time_and_address_names_the_grants_account_and_the_messages_it_let_out()
+    {
+        var inside = await AuditAsync("--at", _grantFrom.AddSeconds(1).ToString("O"), "--ip", "127.0.0.2");
+        Assert.Equal(0, inside.Code);
+        Assert.Contains("held by account alice", inside.Out);
+        Assert.Contains(MessageId, inside.Out);
+
+        var json = JsonDocument.Parse((await AuditAsync("--at", _grantFrom.ToString("O"), "--ip", "127.0.0.2", "--format", "json")).Out).RootElement;
+        Assert.Equal("alice", S(json, "account"));
+        Assert.Equal($"<{MessageId}>", S(json.GetProperty("messages")[0], "message_id"));
+
+        // [issued, issued + window): exactly at the end the grant no longer covers the address
+        var atEnd = await AuditAsync("--at", _grantUntil.ToString("O"), "--ip", "127.0.0.2");
+        Assert.Equal(0, atEnd.Code);
+        Assert.StartsWith("no grant covered 127.0.0.2", atEnd.Out);
+        var justBefore = await AuditAsync("--at", _grantUntil.AddTicks(-10).ToString("O"), "--ip", "127.0.0.2");
+        Assert.Contains("held by account alice", justBefore.Out);
+        var elsewhere = await AuditAsync("--at", _grantFrom.AddSeconds(1).ToString("O"), "--ip", "127.0.0.5");
+        Assert.StartsWith("no grant covered 127.0.0.5", elsewhere.Out);
+    }
+
+    [Fact]
+    public async Task Verify_passes_on_the_journal_as_written()
+    {
+        var (code, output, _) = await AuditAsync("--verify");
+        Assert.Equal(0, code);
+        Assert.Matches(@"^OK: \d+ events in \d+ streams\s*$", output);
+    }
+
+    [Fact]
+    public async Task Verify_catches_an_edited_payload()
+    {
+        await TamperAsync("""
+            UPDATE journal SET message = CAST(replace(CAST(message AS TEXT), '"account":"alice"', '"account":"bobby"') AS BLOB)
+            WHERE manifest = 'relay-accepted.v1'
+            """);
+        var (code, output, _) = await AuditAsync("--verify");
+        Assert.Equal(1, code);
+        Assert.Matches(@"BROKEN: stream audit-[^,]+, sequence \d+: its contents do not match its hash", output);
+    }
+
+    [Fact]
+    public async Task Verify_catches_a_deleted_row()
+    {
+        await TamperAsync("DELETE FROM journal WHERE persistence_id = 'grant-ledger' AND sequence_number = 1");
+        var (code, output, _) = await AuditAsync("--verify");
+        Assert.Equal(1, code);
+        Assert.Contains("BROKEN: stream grant-ledger, sequence 2: sequence 1 is missing", output);
+    }
+
+    [Fact]
+    public async Task Verify_catches_two_rows_swapped()
+    {
+        await TamperAsync("""
+            UPDATE journal SET sequence_number = -1 WHERE persistence_id = 'grant-ledger' AND sequence_number = 1;
+            UPDATE journal SET sequence_number = 1 WHERE persistence_id = 'grant-ledger' AND sequence_number = 2;
+            UPDATE journal SET sequence_number = 2 WHERE persistence_id = 'grant-ledger' AND sequence_number = -1;
+            """);
+        var (code, output, _) = await AuditAsync("--verify");
+        Assert.Equal(1, code);
+        Assert.Contains("BROKEN: stream grant-ledger, sequence 1: it does not follow its predecessor", output);
+    }
+
+    /// <summary>Changes a copy of the scenario's database, which the test's audit commands then read.</summary>
+    private async Task TamperAsync(string sql)
+    {
+        var copy = Directory.CreateTempSubdirectory("mailactors-audit-").FullName;
+        foreach (var file in Directory.GetFiles(scenario.Server.DataDir, "mailactors.db*"))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        _config = Path.Combine(copy, "mailactors.conf");
+        File.WriteAllText(_config, File.ReadAllText(scenario.CliConfig) + $"\nmailactors.data-dir = \"{copy}\"\n");
+        await using var db = new SqliteConnection($"Data Source={Path.Combine(copy, "mailactors.db")};Pooling=false");
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        Assert.True(await command.ExecuteNonQueryAsync() > 0, "the tampering changed a row");
+    }
+}
