@@ -11,7 +11,10 @@ public sealed class CliTests : IDisposable
     public CliTests()
     {
         _config = Path.Combine(_dir, "mail.conf");
-        File.WriteAllText(_config, $$"""mailactors.data-dir = "{{_dir}}/data" """);
+        File.WriteAllText(_config, $$"""
+            mailactors.data-dir = "{{_dir}}/data"
+            mailactors.admin.http = ""
+            """);
     }
 
     private Task<(int Code, string Out, string Err)> RunAsync(string stdin, params string[] args) =>
@@ -37,6 +40,24 @@ public sealed class CliTests : IDisposable
         Assert.Equal("", (await RunAsync("", "user", "list")).Out);
         var gone = await RunAsync("", "user", "del", "carol");
         Assert.Equal((1, "mailactors: no such account: carol"), (gone.Code, gone.Err.Trim()));
+    }
+
+    [Fact]
+    public async Task With_no_node_running_an_administrators_change_is_still_audited_in_a_stream_of_its_own()
+    {
+        Assert.Equal(0, (await RunAsync("pw\n", "user", "add", "frank", "--password-stdin")).Code);
+        Assert.Equal(0, (await RunAsync("", "user", "del", "frank")).Code);
+        var audit = await RunAsync("", "audit", "--kind", "admin-changed", "--format", "json");
+        Assert.Equal(0, audit.Code);
+        var lines = audit.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["user add", "user del"], lines.Select(l => l.GetProperty("action").GetString()));
+        Assert.All(lines, l =>
+        {
+            Assert.Equal("frank", l.GetProperty("target").GetString());
+            Assert.StartsWith("mailactors-cli@", l.GetProperty("node").GetString());
+            Assert.StartsWith("audit-cli@", l.GetProperty("stream").GetString());
+        });
+        Assert.Equal("OK: 2 events in 2 streams", (await RunAsync("", "audit", "--verify")).Out.Trim());
     }
 
     [Fact]

@@ -98,6 +98,27 @@ public sealed class SmtpMachineTests
     }
 
     [Fact]
+    public void Every_relay_refusal_is_handed_to_the_audit_journal_and_nothing_else_is()
+    {
+        var step = Run(Start(Zone.Outside), "EHLO c", "MAIL FROM:<a@example.test>", "RCPT TO:<b@remote.test>");
+        var check = (CheckGrant)step.Effects[0];
+        var refused = Assert.Single(SmtpMachine.GrantChecked(step.State, check, null, false, Now).Effects.OfType<RelayRefused>());
+        Assert.Equal(("outside-smtp-relay-refused", "a@example.test", "b@remote.test"), (refused.Rule, refused.Sender, refused.Recipient!.ToString()));
+        Assert.Empty(SmtpMachine.GrantChecked(step.State, check, GrantOf("alice", Now.AddMinutes(1)), false, Now).Effects.OfType<RelayRefused>());
+        Assert.Empty(SmtpMachine.GrantChecked(step.State, check, null, true, Now).Effects.OfType<RelayRefused>()); // a fault, not a refusal
+
+        var submission = Run(Start(Zone.Outside, ListenerKind.Submission), "EHLO c", "MAIL FROM:<alice@example.test>");
+        var atMail = Assert.Single(SmtpMachine.GrantChecked(submission.State, (CheckGrant)submission.Effects[0], null, false, Now)
+            .Effects.OfType<RelayRefused>());
+        Assert.Null(atMail.Recipient);
+
+        var bound = Run(Start(Zone.Outside, bindSender: true), "EHLO c", "MAIL FROM:<bob@example.test>", "RCPT TO:<x@remote.test>");
+        var notYours = Assert.Single(SmtpMachine.GrantChecked(bound.State, (CheckGrant)bound.Effects[0], GrantOf("alice", Now.AddMinutes(1)), false, Now)
+            .Effects.OfType<RelayRefused>());
+        Assert.Contains("bind-sender", notYours.Reason);
+    }
+
+    [Fact]
     public void Outside_submission_needs_a_grant_at_mail()
     {
         var step = Run(Start(Zone.Outside, ListenerKind.Submission), "EHLO c", "MAIL FROM:<alice@example.test>");
