@@ -21,19 +21,45 @@ public sealed class MailServices : IDisposable
 
     public static MailServices Open(MailActorsSettings settings)
     {
-        var store = settings.Storage.Provider switch
+        var cipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile);
+        if (settings.Storage.Provider == StorageProvider.PostgreSql)
         {
-            StorageProvider.Sqlite => SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings)),
-            _ => throw new ConfigurationError(
-                "mailactors.storage.provider: \"postgresql\" is not available in this build yet; use \"sqlite\""),
-        };
+            var postgres = OpenPostgres(settings.Storage.ConnectionString);
+            return new MailServices
+            {
+                Settings = settings, Accounts = postgres, Messages = postgres, Intake = new PostgresIntake(postgres.DataSource), ApopCipher = cipher,
+            };
+        }
+        var sqlite = SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings));
         return new MailServices
         {
-            Settings = settings,
-            Accounts = store,
-            Messages = store,
-            Intake = new SqliteIntake(store.Connect),
-            ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
+            Settings = settings, Accounts = sqlite, Messages = sqlite, Intake = new SqliteIntake(sqlite.Connect), ApopCipher = cipher,
         };
+    }
+
+    /// <summary>Connects and migrates; a bad or unreachable database is one line naming the key (SPEC 14), never the password.</summary>
+    private static PostgresStore OpenPostgres(string connectionString)
+    {
+        const string key = "mailactors.storage.connection-string";
+        Npgsql.NpgsqlConnectionStringBuilder parsed;
+        try { parsed = new Npgsql.NpgsqlConnectionStringBuilder(connectionString); }
+        catch (ArgumentException e) { throw new ConfigurationError($"{key}: not an Npgsql connection string ({e.Message})"); }
+        var where = $"{parsed.Host ?? "localhost"}:{parsed.Port}/{parsed.Database ?? parsed.Username ?? "(default database)"}";
+        try
+        {
+            return PostgresStore.OpenAsync(connectionString).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or InvalidOperationException or TimeoutException)
+        {
+            throw new ConfigurationError($"{key}: cannot use PostgreSQL at {where}: {OneLine(e)}");
+        }
+    }
+
+    private static string OneLine(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null && inner is not Npgsql.PostgresException) inner = inner.InnerException;
+        var text = inner == e ? e.Message : $"{e.Message} ({inner.Message})";
+        return text.ReplaceLineEndings(" ");
     }
 }
