@@ -77,15 +77,26 @@ public sealed class PostgresServer
             "-o", $"-p {port} -c listen_addresses=127.0.0.1 -k {dir} -c max_connections=400 -c fsync=off", "start"]);
         var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres", dir, bin);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(asRoot);
+        await server.WatchAsync(asRoot);
         return server;
     }
 
+    private string StopCommand(bool asRoot) =>
+        (asRoot ? "runuser -u postgres -- " : "") + $"'{Path.Combine(_binDir!, "pg_ctl")}' -D '{Path.Combine(_dataDir!, "data")}' -m immediate -w stop";
+
+    /// <summary>
+    /// A detached watchdog stops the server and removes its folder once this test process is gone, however it ends
+    /// (the test host may be killed before its exit handlers finish, or crash).
+    /// </summary>
+    private Task WatchAsync(bool asRoot) => RunAsync("sh", ["-c",
+        $"setsid sh -c 'while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {StopCommand(asRoot).Replace("'", "\"")}; rm -rf \"{_dataDir}\"' </dev/null >/dev/null 2>&1 &"]);
+
+    /// <summary>Stops the server at once when the test process exits; the watchdog then removes the folder.</summary>
     private void Stop(bool asRoot)
     {
         try
         {
-            RunPostgresToolAsync(_binDir!, asRoot, "pg_ctl", ["-D", Path.Combine(_dataDir!, "data"), "-m", "immediate", "-w", "stop"]).GetAwaiter().GetResult();
-            Directory.Delete(_dataDir!, recursive: true);
+            RunAsync("sh", ["-c", StopCommand(asRoot)]).GetAwaiter().GetResult();
         }
         catch (Exception e)
         {
