@@ -17,6 +17,7 @@ public static class OfflineLedger
     public static async Task<T> AskAsync<T>(LoadedConfig config, object request)
     {
         var settings = config.Settings;
+        MailServices.EnsureSchema(settings);
         var hocon = ConfigurationFactory.ParseString("""
             akka.actor.provider = local
             akka.loglevel = ERROR

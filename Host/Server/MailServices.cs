@@ -37,6 +37,16 @@ public sealed class MailServices : IDisposable
         };
     }
 
+    /// <summary>
+    /// Makes sure the schema exists, Akka's tables included, before an actor system that did not come through
+    /// <see cref="Open"/> reads the journal (the offline ledger, an auditor). Needed on PostgreSQL only, where the
+    /// plugin's own table creation is off; SQLite's journal still creates its tables itself.
+    /// </summary>
+    public static void EnsureSchema(MailActorsSettings settings)
+    {
+        if (settings.Storage.Provider == StorageProvider.PostgreSql) OpenPostgres(settings.Storage.ConnectionString).Dispose();
+    }
+
     /// <summary>Connects and migrates; a bad or unreachable database is one line naming the key (SPEC 14), never the password.</summary>
     private static PostgresStore OpenPostgres(string connectionString)
     {

@@ -105,6 +105,29 @@ public sealed class PostgresEndToEndTests
     }
 
     [Fact]
+    public async Task The_offline_grant_commands_work_on_a_database_no_node_has_used_yet()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var dir = Directory.CreateTempSubdirectory("mailactors-pgcli-").FullName;
+        try
+        {
+            var config = Path.Combine(dir, "mail.conf");
+            await File.WriteAllTextAsync(config, $$"""
+                mailactors { data-dir = "{{dir}}/data", admin.http = "" }
+                mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }
+                """);
+            // No node ran here, and the journal plugin creates no tables on PostgreSQL: the command must create them.
+            var (code, output, error) = await MailActorsCli.RunAsync(config, "", "grants");
+            Assert.Equal((0, "no live grants", ""), (code, output.Trim(), error));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await PostgresServer.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_database_stops_start_up_with_one_line_naming_the_connection_string_key()
     {
         var dir = Directory.CreateTempSubdirectory("mailactors-pgbad-").FullName;
