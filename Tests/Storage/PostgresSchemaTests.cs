@@ -1,3 +1,7 @@
+using Akka.Actor;
+using Akka.Configuration;
+using MailActors.Host.Configuration;
+using MailActors.Host.Server;
 using MailActors.Storage;
 using MailActors.Tests.Support;
 using Npgsql;
@@ -69,5 +73,64 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
             Assert.Single(await again.ListMessagesAsync("alice"));
         }
         Assert.Equal(Enumerable.Range(1, PostgresSchema.LatestVersion), await QueryAsync<int>("SELECT version FROM schema_version ORDER BY version"));
+    }
+
+    /// <summary>Columns, constraints and indexes of Akka.Persistence.Sql's tables, one line each, sorted.</summary>
+    private static async Task<List<string>> AkkaTablesAsync(string connectionString)
+    {
+        const string tables = "('journal', 'tags', 'snapshot')";
+        await using var c = new NpgsqlConnection(connectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT table_name || '.' || column_name || ' ' || data_type || ' null=' || is_nullable || ' identity=' || is_identity || ' ' || COALESCE(identity_generation, '')
+              FROM information_schema.columns WHERE table_schema = 'public' AND table_name IN {tables}
+            UNION ALL
+            SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+              FROM pg_constraint WHERE conrelid::regclass::text IN {tables}
+            UNION ALL
+            SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN {tables}
+            ORDER BY 1
+            """, c);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await r.ReadAsync()) lines.Add(r.GetString(0));
+        return lines;
+    }
+
+    [Fact]
+    public async Task The_akka_tables_we_create_are_exactly_those_the_persistence_plugin_would_create_itself()
+    {
+        await using (var c = new NpgsqlConnection(_connectionString))
+        {
+            await c.OpenAsync();
+            await PostgresSchema.MigrateAsync(c);
+        }
+        var ours = await AkkaTablesAsync(_connectionString);
+        Assert.Contains(ours, line => line.StartsWith("journal.ordering bigint null=NO identity=YES ALWAYS"));
+
+        // The plugin's own auto-initialisation, as the server would run it with auto-initialize on, on an empty database.
+        var pluginDatabase = await PostgresServer.CreateDatabaseAsync();
+        try
+        {
+            var settings = ConfigLoader.Load([], null, ConfigLoader.EmbeddedText("hocon/test.conf"),
+                $$"""mailactors.storage { provider = "postgresql", connection-string = "{{pluginDatabase}}" }""");
+            var hocon = ConfigurationFactory.ParseString("""
+                akka.actor.provider = local
+                akka.persistence.journal.sql.auto-initialize = on
+                akka.persistence.snapshot-store.sql.auto-initialize = on
+                """).WithFallback(PersistenceConfig.For(settings.Settings)).WithFallback(settings.Root);
+            using var system = ActorSystem.Create("mailactors", hocon);
+            var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
+            persistence.JournalFor(null);
+            persistence.SnapshotStoreFor(null);
+
+            await Eventually.AssertAsync(async () => (await AkkaTablesAsync(pluginDatabase)).SequenceEqual(ours),
+                "the plugin's tables match ours", TimeSpan.FromSeconds(30));
+            await system.Terminate();
+        }
+        finally
+        {
+            await PostgresServer.DropDatabaseAsync(pluginDatabase);
+        }
     }
 }
