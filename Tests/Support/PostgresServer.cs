@@ -68,8 +68,11 @@ public sealed class PostgresServer
             $"The PostgreSQL tests need a PostgreSQL server: set {EnvironmentVariable} to a connection string " +
             $"(e.g. \"Host=127.0.0.1;Port=5432;Username=postgres\"), or install PostgreSQL so that initdb and pg_ctl are found " +
             $"({BinEnvironmentVariable}, /usr/lib/postgresql/*/bin, or PATH).");
-        var dir = Directory.CreateTempSubdirectory("mailactors-pg-").FullName;
-        var asRoot = Environment.UserName == "root";
+        var asRoot = Environment.IsPrivilegedProcess;
+        // As root the server runs as the postgres user, who must reach the folder: /tmp, not a private TMPDIR.
+        var dir = asRoot
+            ? Directory.CreateDirectory(Path.Combine("/tmp", "mailactors-pg-" + Guid.NewGuid().ToString("N")[..12])).FullName
+            : Directory.CreateTempSubdirectory("mailactors-pg-").FullName;
         if (asRoot) await RunAsync("chown", ["postgres", dir]);
         var port = FreePort();
         await RunPostgresToolAsync(bin, asRoot, "initdb", ["-D", Path.Combine(dir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
