@@ -21,19 +21,26 @@ public sealed class MailServices : IDisposable
 
     public static MailServices Open(MailActorsSettings settings)
     {
-        var cipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile);
         if (settings.Storage.Provider == StorageProvider.PostgreSql)
         {
             var postgres = OpenPostgres(settings.Storage.ConnectionString);
             return new MailServices
             {
-                Settings = settings, Accounts = postgres, Messages = postgres, Intake = new PostgresIntake(postgres.DataSource), ApopCipher = cipher,
+                Settings = settings,
+                Accounts = postgres,
+                Messages = postgres,
+                Intake = new PostgresIntake(postgres.DataSource),
+                ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
             };
         }
-        var sqlite = SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings));
+        var store = SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings));
         return new MailServices
         {
-            Settings = settings, Accounts = sqlite, Messages = sqlite, Intake = new SqliteIntake(sqlite.Connect), ApopCipher = cipher,
+            Settings = settings,
+            Accounts = store,
+            Messages = store,
+            Intake = new SqliteIntake(store.Connect),
+            ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
         };
     }
 
