@@ -13,6 +13,7 @@ public static class OfflineJournal
 
     public static ActorSystem Start(LoadedConfig config)
     {
+        MailServices.EnsureSchema(config.Settings); // on PostgreSQL the journal tables are ours to create
         var hocon = ConfigurationFactory.ParseString("""
             akka.actor.provider = local
             akka.loglevel = ERROR

@@ -21,12 +21,19 @@ public sealed class MailServices : IDisposable
 
     public static MailServices Open(MailActorsSettings settings)
     {
-        var store = settings.Storage.Provider switch
+        if (settings.Storage.Provider == StorageProvider.PostgreSql)
         {
-            StorageProvider.Sqlite => SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings)),
-            _ => throw new ConfigurationError(
-                "mailactors.storage.provider: \"postgresql\" is not available in this build yet; use \"sqlite\""),
-        };
+            var postgres = OpenPostgres(settings.Storage.ConnectionString);
+            return new MailServices
+            {
+                Settings = settings,
+                Accounts = postgres,
+                Messages = postgres,
+                Intake = new PostgresIntake(postgres.DataSource),
+                ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
+            };
+        }
+        var store = SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings));
         return new MailServices
         {
             Settings = settings,
@@ -35,5 +42,41 @@ public sealed class MailServices : IDisposable
             Intake = new SqliteIntake(store.Connect),
             ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
         };
+    }
+
+    /// <summary>
+    /// Makes sure the schema exists, Akka's tables included, before an actor system that did not come through
+    /// <see cref="Open"/> reads the journal (the offline ledger, an auditor). Needed on PostgreSQL only, where the
+    /// plugin's own table creation is off; SQLite's journal still creates its tables itself.
+    /// </summary>
+    public static void EnsureSchema(MailActorsSettings settings)
+    {
+        if (settings.Storage.Provider == StorageProvider.PostgreSql) OpenPostgres(settings.Storage.ConnectionString).Dispose();
+    }
+
+    /// <summary>Connects and migrates; a bad or unreachable database is one line naming the key (SPEC 14), never the password.</summary>
+    private static PostgresStore OpenPostgres(string connectionString)
+    {
+        const string key = "mailactors.storage.connection-string";
+        Npgsql.NpgsqlConnectionStringBuilder parsed;
+        try { parsed = new Npgsql.NpgsqlConnectionStringBuilder(connectionString); }
+        catch (ArgumentException e) { throw new ConfigurationError($"{key}: not an Npgsql connection string ({e.Message})"); }
+        var where = $"{parsed.Host ?? "localhost"}:{parsed.Port}/{parsed.Database ?? parsed.Username ?? "(default database)"}";
+        try
+        {
+            return PostgresStore.OpenAsync(connectionString).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or InvalidOperationException or TimeoutException)
+        {
+            throw new ConfigurationError($"{key}: cannot use PostgreSQL at {where}: {OneLine(e)}");
+        }
+    }
+
+    private static string OneLine(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null && inner is not Npgsql.PostgresException) inner = inner.InnerException;
+        var text = inner == e ? e.Message : $"{e.Message} ({inner.Message})";
+        return text.ReplaceLineEndings(" ");
     }
 }

@@ -9,16 +9,18 @@ public static class PersistenceConfig
 {
     public static Config For(MailActorsSettings settings)
     {
-        var (connection, provider, parallelism) = settings.Storage.Provider switch
+        var (connection, provider, parallelism, autoInitialize) = settings.Storage.Provider switch
         {
             // One writer at a time is all SQLite allows, even in WAL mode.
-            StorageProvider.Sqlite => ($"Data Source={SqliteDatabasePath(settings)};Default Timeout=30", "SQLite.MS", 1),
-            _ => (settings.Storage.ConnectionString, "PostgreSQL.15", 4),
+            StorageProvider.Sqlite => ($"Data Source={SqliteDatabasePath(settings)};Default Timeout=30", "SQLite.MS", 1, "on"),
+            // PostgresSchema creates the journal, tags and snapshot tables under its migration lock: the plugin's own
+            // CREATE TABLE IF NOT EXISTS fails on PostgreSQL's catalog when several nodes start at once.
+            _ => (settings.Storage.ConnectionString, "PostgreSQL.15", 4, "off"),
         };
         var quoted = Quote(connection);
         return ConfigurationFactory.ParseString($$"""
-            akka.persistence.journal.sql { connection-string = {{quoted}}, provider-name = "{{provider}}", parallelism = {{parallelism}} }
-            akka.persistence.snapshot-store.sql { connection-string = {{quoted}}, provider-name = "{{provider}}" }
+            akka.persistence.journal.sql { connection-string = {{quoted}}, provider-name = "{{provider}}", parallelism = {{parallelism}}, auto-initialize = {{autoInitialize}} }
+            akka.persistence.snapshot-store.sql { connection-string = {{quoted}}, provider-name = "{{provider}}", auto-initialize = {{autoInitialize}} }
             akka.persistence.query.journal.sql { connection-string = {{quoted}}, provider-name = "{{provider}}" }
             """);
     }

@@ -5,11 +5,14 @@ using MailKit.Security;
 namespace MailActors.Tests.Pop3;
 
 /// <summary>The maildrop lock, DELE at QUIT only, and mail that survives a restart.</summary>
-public sealed class Pop3MailboxTests : IAsyncLifetime
+public class Pop3MailboxTests : IAsyncLifetime
 {
     private TestServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+    /// <summary>Where the server keeps mail; <see cref="Pop3MailboxOnPostgresTests"/> runs every test on PostgreSQL.</summary>
+    protected virtual TestStorage Storage => TestStorage.Sqlite;
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(storage: Storage);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -136,4 +139,10 @@ public sealed class Pop3MailboxTests : IAsyncLifetime
         for (var line = await raw.ReadLineAsync(); line != "."; line = await raw.ReadLineAsync()) lines.Add(line!);
         Assert.Equal(["Subject: top", "", "line one", "..line two"], lines);
     }
+}
+
+/// <summary>The same mailbox behaviour with mail on PostgreSQL.</summary>
+public sealed class Pop3MailboxOnPostgresTests : Pop3MailboxTests
+{
+    protected override TestStorage Storage => TestStorage.Postgres;
 }

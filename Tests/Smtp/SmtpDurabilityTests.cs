@@ -6,22 +6,27 @@ using MailKit.Security;
 
 namespace MailActors.Tests.Smtp;
 
-/// <summary>250 means durable (SPEC 6): the real executable is killed right after the reply, and the message is there.</summary>
+/// <summary>250 means durable (SPEC 6): the real executable is killed right after the reply, and the message is there (on either provider).</summary>
 public sealed class SmtpDurabilityTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mailactors-kill-").FullName;
 
-    [Fact]
-    public async Task A_message_answered_250_survives_killing_the_server_at_once()
+    [Theory]
+    [InlineData(TestStorage.Sqlite)]
+    [InlineData(TestStorage.Postgres)]
+    public async Task A_message_answered_250_survives_killing_the_server_at_once(TestStorage storage)
     {
         var smtpPort = FreePort();
         var config = Path.Combine(_dir, "mail.conf");
+        var database = storage == TestStorage.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
+        var storageHocon = database is null ? "" : $$"""mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }""";
         await File.WriteAllTextAsync(config, $$"""
             mailactors {
               data-dir = "{{_dir}}/data", local-domains = ["example.test"], bind-address = "127.0.0.1"
               listeners { pop3.enabled = off, pop3s.enabled = off, apop.enabled = off, submission.enabled = off, smtp.port = {{smtpPort}} }
               admin.http = ""
             }
+            {{storageHocon}}
             """);
         Assert.Equal(0, await RunToEndAsync(config, "pw\n", "user", "add", "carol", "--password-stdin"));
 
@@ -42,12 +47,22 @@ public sealed class SmtpDurabilityTests : IDisposable
             await server.WaitForExitAsync();
         }
 
-        await using var restarted = await TestServer.StartAsync($$"""mailactors.data-dir = "{{_dir}}/data" """);
-        using var pop = await Pop3Clients.ConnectAsync(restarted, TestServer.Inside, restarted.Pop3Port, SecureSocketOptions.None);
-        await pop.AuthenticateAsync("carol", "pw");
-        Assert.Equal(1, pop.Count);
-        Assert.Equal("kept", (await pop.GetMessageAsync(0)).Subject);
-        await pop.DisconnectAsync(true);
+        try
+        {
+            await using var restarted = await TestServer.StartAsync($$"""
+                mailactors.data-dir = "{{_dir}}/data"
+                {{storageHocon}}
+                """);
+            using var pop = await Pop3Clients.ConnectAsync(restarted, TestServer.Inside, restarted.Pop3Port, SecureSocketOptions.None);
+            await pop.AuthenticateAsync("carol", "pw");
+            Assert.Equal(1, pop.Count);
+            Assert.Equal("kept", (await pop.GetMessageAsync(0)).Subject);
+            await pop.DisconnectAsync(true);
+        }
+        finally
+        {
+            if (database is not null) await PostgresServer.DropDatabaseAsync(database);
+        }
     }
 
     private static async Task<RawClient> ConnectWhenUpAsync(int port, Process server)

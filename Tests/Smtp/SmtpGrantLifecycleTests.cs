@@ -7,12 +7,15 @@ using MailKit.Security;
 namespace MailActors.Tests.Smtp;
 
 /// <summary>POP-before-SMTP end to end (SPEC 7): refused → POP3S login → accepted → window passes → refused.</summary>
-public sealed class SmtpGrantLifecycleTests
+public class SmtpGrantLifecycleTests
 {
-    private const string Password = "alice-login-pw";
+    /// <summary>Where the servers keep grants and mail; <see cref="SmtpGrantLifecycleOnPostgresTests"/> runs every test on PostgreSQL.</summary>
+    protected virtual TestStorage Storage => TestStorage.Sqlite;
+
+    internal const string Password = "alice-login-pw";
     private static readonly IPAddress OtherOutside = IPAddress.Parse("127.0.0.5");
 
-    private static async Task<string?> RelayReplyAsync(TestServer server, IPAddress from, int port, string recipient = "friend@remote.test")
+    internal static async Task<string?> RelayReplyAsync(TestServer server, IPAddress from, int port, string recipient = "friend@remote.test")
     {
         await using var raw = await RawClient.ConnectAsync(from, port);
         await raw.ReadReplyAsync();
@@ -22,7 +25,7 @@ public sealed class SmtpGrantLifecycleTests
         return await raw.SmtpCommandAsync($"RCPT TO:<{recipient}>");
     }
 
-    private static async Task PopLoginAsync(TestServer server, IPAddress from)
+    internal static async Task PopLoginAsync(TestServer server, IPAddress from)
     {
         using var pop = await Pop3Clients.ConnectAsync(server, from, server.Pop3sPort, SecureSocketOptions.SslOnConnect);
         await pop.AuthenticateAsync("alice", Password);
@@ -32,7 +35,7 @@ public sealed class SmtpGrantLifecycleTests
     [Fact]
     public async Task A_pop3s_login_opens_sending_from_that_address_for_the_window_only()
     {
-        await using var server = await TestServer.StartAsync("mailactors.pop-before-smtp.window = 3s");
+        await using var server = await TestServer.StartAsync("mailactors.pop-before-smtp.window = 3s", Storage);
         await server.AddUserAsync("alice", Password);
 
         Assert.StartsWith("554 5.7.1", await RelayReplyAsync(server, TestServer.Outside, server.SmtpPort));
@@ -53,7 +56,7 @@ public sealed class SmtpGrantLifecycleTests
     [Fact]
     public async Task A_relayed_message_records_whose_grant_let_it_out_and_is_queued_durably()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(storage: Storage);
         await server.AddUserAsync("alice", Password);
         await PopLoginAsync(server, TestServer.Outside);
 
@@ -71,7 +74,7 @@ public sealed class SmtpGrantLifecycleTests
     [Fact]
     public async Task A_grant_survives_a_restart_and_keeps_relaying_until_its_expiry()
     {
-        await using var server = await TestServer.StartAsync("mailactors.pop-before-smtp.window = 5s");
+        await using var server = await TestServer.StartAsync("mailactors.pop-before-smtp.window = 5s", Storage);
         await server.AddUserAsync("alice", Password);
         await PopLoginAsync(server, TestServer.Outside);
         var grant = (await server.GrantForAsync(TestServer.Outside))!;
@@ -86,7 +89,7 @@ public sealed class SmtpGrantLifecycleTests
     [Fact]
     public async Task Revoking_the_accounts_grants_closes_the_relay_at_once()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(storage: Storage);
         await server.AddUserAsync("alice", Password);
         await PopLoginAsync(server, TestServer.Outside);
         Assert.StartsWith("250", await RelayReplyAsync(server, TestServer.Outside, server.SmtpPort));
@@ -99,7 +102,7 @@ public sealed class SmtpGrantLifecycleTests
     [Fact]
     public async Task With_bind_sender_a_grant_sends_only_as_its_own_account()
     {
-        await using var server = await TestServer.StartAsync("mailactors.pop-before-smtp.bind-sender = on");
+        await using var server = await TestServer.StartAsync("mailactors.pop-before-smtp.bind-sender = on", Storage);
         await server.AddUserAsync("alice", Password);
         await PopLoginAsync(server, TestServer.Outside);
         await using var raw = await RawClient.ConnectAsync(TestServer.Outside, server.SmtpPort);
@@ -111,4 +114,10 @@ public sealed class SmtpGrantLifecycleTests
         await raw.SmtpCommandAsync("MAIL FROM:<alice@example.test>");
         Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<friend@remote.test>"));
     }
+}
+
+/// <summary>The same lifecycle with the grant journal and the queue on PostgreSQL: grants survive a restart there too.</summary>
+public sealed class SmtpGrantLifecycleOnPostgresTests : SmtpGrantLifecycleTests
+{
+    protected override TestStorage Storage => TestStorage.Postgres;
 }

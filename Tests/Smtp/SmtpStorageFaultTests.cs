@@ -1,24 +1,32 @@
 using MailActors.Tests.Support;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace MailActors.Tests.Smtp;
 
 /// <summary>On a storage fault the reply is 451 4.3.0 and nothing of the message is stored (SPEC 6).</summary>
 public sealed class SmtpStorageFaultTests
 {
-    [Fact]
-    public async Task A_failed_commit_answers_451_and_leaves_no_local_copy_behind()
+    /// <summary>Breaks the outbound queue: the local copy and the queue entry share one transaction, so both must fail.</summary>
+    private static async Task DropOutboundRecipientsAsync(TestServer server)
     {
-        await using var server = await TestServer.StartAsync();
+        await using System.Data.Common.DbConnection db = server.PostgresConnectionString is { } postgres
+            ? new NpgsqlConnection(postgres)
+            : new SqliteConnection($"Data Source={Path.Combine(server.DataDir, "mailactors.db")}");
+        await db.OpenAsync();
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "DROP TABLE outbound_recipients";
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    [Theory]
+    [InlineData(TestStorage.Sqlite)]
+    [InlineData(TestStorage.Postgres)]
+    public async Task A_failed_commit_answers_451_and_leaves_no_local_copy_behind(TestStorage storage)
+    {
+        await using var server = await TestServer.StartAsync(storage: storage);
         await server.AddUserAsync("alice", "pw");
-        // Break the outbound queue: the local copy and the queue entry share one transaction, so both must fail.
-        await using (var db = new SqliteConnection($"Data Source={Path.Combine(server.DataDir, "mailactors.db")}"))
-        {
-            await db.OpenAsync();
-            await using var cmd = db.CreateCommand();
-            cmd.CommandText = "DROP TABLE outbound_recipients";
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await DropOutboundRecipientsAsync(server);
 
         await using var raw = await RawClient.ConnectAsync(TestServer.Inside, server.SmtpPort);
         await raw.ReadReplyAsync();

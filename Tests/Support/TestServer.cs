@@ -15,6 +15,9 @@ using Microsoft.Extensions.Logging;
 
 namespace MailActors.Tests.Support;
 
+/// <summary>Where a test server keeps its data: the embedded SQLite file, or a database of its own on the test PostgreSQL.</summary>
+public enum TestStorage { Sqlite, Postgres }
+
 /// <summary>
 /// The real host, started in-process on free ports with its own data folder, under the test profile
 /// (<c>hocon/test.conf</c>): 127.0.0.1 inside, 127.0.0.3 dial-up, 127.0.0.2 outside.
@@ -27,6 +30,9 @@ public sealed class TestServer : IAsyncDisposable
 
     private readonly string _extraHocon;
     private IHost? _host;
+
+    /// <summary>The server's own PostgreSQL database (<see cref="TestStorage.Postgres"/>), else null.</summary>
+    public string? PostgresConnectionString { get; private init; }
 
     public string DataDir { get; }
     public int Pop3Port { get; private set; }
@@ -58,9 +64,11 @@ public sealed class TestServer : IAsyncDisposable
         SubmissionPort = FreePort();
     }
 
-    public static async Task<TestServer> StartAsync(string extraHocon = "")
+    public static async Task<TestServer> StartAsync(string extraHocon = "", TestStorage storage = TestStorage.Sqlite)
     {
-        var server = new TestServer(extraHocon);
+        var server = storage == TestStorage.Postgres
+            ? new TestServer(extraHocon) { PostgresConnectionString = await PostgresServer.CreateDatabaseAsync() }
+            : new TestServer(extraHocon);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -99,6 +107,9 @@ public sealed class TestServer : IAsyncDisposable
             }
           }
           """,
+        PostgresConnectionString is null ? "" : $$"""
+          mailactors.storage { provider = "postgresql", connection-string = "{{PostgresConnectionString}}" }
+          """,
         _extraHocon,
     ];
 
@@ -127,6 +138,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         await StopAsync();
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        if (PostgresConnectionString is not null) await PostgresServer.DropDatabaseAsync(PostgresConnectionString);
     }
 
     public async Task AddUserAsync(string name, string password, string? apopSecret = null)
