@@ -241,6 +241,16 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
         Assert.Contains("BROKEN: stream grant-ledger, sequence 1: it does not follow its predecessor", output);
     }
 
+    [Fact]
+    public async Task Verify_names_a_row_that_cannot_be_read_and_checks_the_rest()
+    {
+        await TamperAsync("UPDATE journal SET message = X'7B6E6F74206A736F6E' WHERE persistence_id = 'grant-ledger' AND sequence_number = 1");
+        var (code, output, _) = await AuditAsync("--verify");
+        Assert.Equal(1, code);
+        Assert.Contains("BROKEN: stream grant-ledger, sequence 1: cannot be read", output);
+        Assert.DoesNotContain("sequence 2", output); // the next link still follows the stored hash it names
+    }
+
     /// <summary>Changes a copy of the scenario's database, which the test's audit commands then read.</summary>
     private async Task TamperAsync(string sql)
     {
