@@ -9,7 +9,12 @@ namespace MailActors.Host.Audit;
 public static class AuditOutput
 {
     private static readonly string[] Leading = ["address", "account"];
-    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    /// <summary>Message-IDs and addresses print as they are (<c>&lt;id@host&gt;</c>, not <c>\u003Cid@host\u003E</c>).</summary>
+    public static readonly JsonSerializerOptions Compact = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static string Time(DateTime utc) => utc.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
@@ -23,6 +28,7 @@ public static class AuditOutput
             ["node"] = entry.Node,
             ["stream"] = entry.Stream,
             ["seq"] = entry.SequenceNr,
+            ["hash"] = entry.Link?.Hash,
         };
         foreach (var (name, value) in entry.Fields())
             if (name is not ("at" or "node")) line[name] = value?.DeepClone();
@@ -44,7 +50,7 @@ public static class AuditOutput
         $"{time,-24} {kind,-15} {node,-22} {address,-22} {account,-12} {details}".TrimEnd();
 
     /// <summary><c>akka.tcp://mailactors@10.0.0.5:4053</c> reads as <c>10.0.0.5:4053</c>.</summary>
-    public static string ShortNode(string node) => node.Contains('@') ? node[(node.LastIndexOf('@') + 1)..] : node;
+    public static string ShortNode(string node) => node.StartsWith("akka", StringComparison.Ordinal) ? node[(node.LastIndexOf('@') + 1)..] : node;
 
     private static string? Text(JsonNode? node) => node switch
     {

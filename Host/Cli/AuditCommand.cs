@@ -99,7 +99,7 @@ public static class AuditCommand
                     ["address"] = m.Address,
                     ["listener"] = m.Listener,
                 }).ToArray()),
-            }.ToJsonString());
+            }.ToJsonString(AuditOutput.Compact));
             return 0;
         }
         if (answer is null)

@@ -111,6 +111,7 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
         {
             Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", S(f, "time"));
             Assert.False(string.IsNullOrEmpty(S(f, "node")));
+            Assert.Matches("^[0-9a-f]{64}$", S(f, "hash"));
         });
         Assert.Equal(facts.OrderBy(f => S(f, "time"), StringComparer.Ordinal).Select(f => S(f, "time")), facts.Select(f => S(f, "time")));
 
