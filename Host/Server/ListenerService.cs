@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.DistributedData;
 using Akka.Hosting;
 using DotNetty.Transport.Channels;
 using MailActors.Accounts;
@@ -50,6 +51,7 @@ public sealed class ListenerService(
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
         var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
         var audit = await registry.GetAsync<AuditWriter>(cancellationToken);
+        var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, settings.PopBeforeSmtp.Ipv6Prefix);
         var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
         var challenges = new ApopChallenge(settings.Hostname);
@@ -75,7 +77,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, audit, node, accounts, services.Accounts, services.Intake,
+            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, grantLookup, audit, node, accounts, services.Accounts, services.Intake,
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
