@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
@@ -69,17 +70,17 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
             Self.Tell(Sweep.Instance);
         });
 
-        Command<Check>(c => Sender.Tell(new CheckResult(_state.ValidAt(GrantKey.Of(c.Address, _ipv6Prefix), DateTime.UtcNow))));
+        Command<Check>(c => Sender.Tell(new CheckResult(_state.ValidAt(GrantKey.Of(IPAddress.Parse(c.Address), _ipv6Prefix), DateTime.UtcNow))));
         Command<List>(_ => Sender.Tell(new Live(_state.LiveAt(DateTime.UtcNow))));
         Command<Earn>(e =>
         {
-            var key = GrantKey.Of(e.Address, _ipv6Prefix);
-            var evt = _state.Earn(key, e.Address.ToString(), e.Account, e.Listener, e.Mechanism, e.Node, e.At, _window);
+            var key = GrantKey.Of(IPAddress.Parse(e.Address), _ipv6Prefix);
+            var evt = _state.Earn(key, e.Address, e.Account, e.Listener, e.Mechanism, e.Node, e.At, _window);
             var sender = Sender;
             Record(evt, () => sender.Tell(new Earned(_state.Grants[key])));
         });
         Command<RevokeKey>(r => Revoke(_state.Grants.Values.Where(g => g.Key == r.Key), r.Reason));
-        Command<RevokeAddress>(r => Revoke(_state.Grants.Values.Where(g => g.Key == GrantKey.Of(r.Address, _ipv6Prefix)), r.Reason));
+        Command<RevokeAddress>(r => Revoke(_state.Grants.Values.Where(g => g.Key == GrantKey.Of(IPAddress.Parse(r.Address), _ipv6Prefix)), r.Reason));
         Command<RevokeAccount>(r => Revoke(_state.OfAccount(r.Account), r.Reason));
         Command<Sweep>(_ => ExpireDue());
         Command<Replicated>(r => r.Done());

@@ -60,7 +60,7 @@ public sealed class ReplicatedGrants(IActorRef replicator, IActorRef ledger, int
                     ? grant
                     : null;
             case NotFound:
-                return (await ledger.Ask<GrantLedgerProtocol.CheckResult>(new GrantLedgerProtocol.Check(address), Timeout)).Grant;
+                return (await ledger.Ask<GrantLedgerProtocol.CheckResult>(new GrantLedgerProtocol.Check(address.ToString()), Timeout)).Grant;
             default:
                 throw new InvalidOperationException($"grant replica unavailable: {response}");
         }

@@ -270,7 +270,7 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             if (delay.AccountBlocked && name is not null)
                 deps.Grants.Tell(new GrantLedgerProtocol.RevokeAccount(name, "brute-force block of the account"));
             if (delay.AddressBlocked)
-                deps.Grants.Tell(new GrantLedgerProtocol.RevokeAddress(client, "brute-force block of the address"));
+                deps.Grants.Tell(new GrantLedgerProtocol.RevokeAddress(client.ToString(), "brute-force block of the address"));
             await Task.Delay(delay.Wait);
             return SmtpMachine.Authenticated(state, AuthOutcome.Failed, null);
         }

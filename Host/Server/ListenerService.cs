@@ -37,6 +37,7 @@ public sealed class ListenerService(
 
     public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _endpoints;
     private MultithreadEventLoopGroup? _boss, _workers;
+    private ConnectionGate? _gate;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -57,7 +58,7 @@ public sealed class ListenerService(
         var challenges = new ApopChallenge(settings.Hostname);
         var classifier = new ZoneClassifier(settings.Networks);
 
-        var gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
+        var gate = _gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
         log.LogInformation("Accepting at most {Capacity} connections (open-files limit {Limit})", gate.Capacity,
             OpenFilesLimit.Read()?.ToString() ?? "unlimited");
         _boss = new MultithreadEventLoopGroup(1);
@@ -101,11 +102,23 @@ public sealed class ListenerService(
         log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(options.Kind), options.Endpoint);
     }
 
+    /// <summary>A graceful stop (SIGTERM): no new connections, and the open sessions get a bounded time to finish.</summary>
+    private async Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + grace;
+        if (_gate!.Open > 0 && grace > TimeSpan.Zero)
+            log.LogInformation("Stopping: waiting up to {Grace} for {Open} open sessions", grace, _gate.Open);
+        while (_gate.Open > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(100, CancellationToken.None);
+        if (_gate.Open > 0) log.LogInformation("Stopping: closing {Open} sessions still open", _gate.Open);
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Bound = false;
         await Task.WhenAll(_listeners.Select(l => l.CloseAsync()));
         if (_boss is null) return;
+        await DrainAsync(services.Settings.Limits.ShutdownGrace, cancellationToken);
         // DotNetty's event loops sometimes never finish their shutdown (a loop spins in ConfirmShutdown):
         // give them a bound so that a stop never hangs.
         var shutdown = Task.WhenAll(
