@@ -152,6 +152,15 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         Assert.True(DateTime.UtcNow >= earned.AddSeconds(12), "never refused before its window ended");
         output.WriteLine($"after kill -9 of the ledger's node: mailbox lock released in {lockBack.TotalSeconds:F1} s, " +
                          $"new grants work in {grantsBack.TotalSeconds:F1} s");
+
+        // SIGTERM is a graceful leave: the node exits by itself, and the survivor sees it gone, not unreachable
+        await c.TerminateAsync(TimeSpan.FromSeconds(60));
+        Assert.False(c.Running);
+        await Eventually.AssertAsync(async () =>
+        {
+            var members = JsonDocument.Parse(await b.GetAsync("status")).RootElement.GetProperty("members").EnumerateArray();
+            return members.All(m => m.GetProperty("address").GetString() != c.Address);
+        }, "the survivor no longer lists the node that left", TimeSpan.FromSeconds(30));
     }
 }
 
