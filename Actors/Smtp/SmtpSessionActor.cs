@@ -288,7 +288,8 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             var message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
             await deps.Intake.AcceptAsync(message);
             if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, deps, log);
-            log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={ListenerNames.Of(state.Connection.Listener)} " +
+            if (log.IsDebugEnabled)
+                log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={ListenerNames.Of(state.Connection.Listener)} " +
                      $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
                      $"relay-account={message.RelayAccount ?? "-"} message-id={message.MessageId ?? "-"}");
             return SmtpMachine.Stored(state, queueId);
