@@ -12,6 +12,7 @@ public sealed class MailServices : IDisposable
     public required IMessageStore Messages { get; init; }
     public required ApopSecretCipher ApopCipher { get; init; }
     public required IMailIntake Intake { get; init; }
+    public required IOutboundQueue Outbound { get; init; }
 
     public void Dispose()
     {
@@ -33,6 +34,7 @@ public sealed class MailServices : IDisposable
             Accounts = store,
             Messages = store,
             Intake = new SqliteIntake(store.Connect),
+            Outbound = new SqliteOutboundQueue(store.Connect),
             ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
         };
     }

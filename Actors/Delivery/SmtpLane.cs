@@ -1,0 +1,100 @@
+using MailActors.Configuration;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace MailActors.Delivery;
+
+/// <summary>
+/// One outbound SMTP connection, kept open between messages to the same destination (connection reuse). TLS is
+/// opportunistic, as between MTAs: STARTTLS when offered, and an untrusted certificate does not stop delivery
+/// (RFC 7435) — refusing it would only push the mail to clear text elsewhere. One lane carries one transaction at a time.
+/// </summary>
+public sealed class SmtpLane(string heloName, TimeSpan commandTimeout) : IAsyncDisposable
+{
+    private SmtpClient? _client;
+
+    /// <summary>The host this lane is connected to, if any.</summary>
+    public string? ConnectedHost { get; private set; }
+
+    public DateTime IdleSinceUtc { get; private set; } = DateTime.UtcNow;
+
+    /// <summary>Sends <paramref name="message"/> to one recipient over this lane, connecting to the first candidate that answers.</summary>
+    /// <returns>the outcome and the host that gave it (null when no host answered).</returns>
+    public async Task<(DeliveryOutcome Outcome, string? Host)> SendAsync(
+        IReadOnlyList<NextHop> candidates, MimeMessage message, string envelopeFrom, string recipient, CancellationToken ct)
+    {
+        try
+        {
+            if (_client is not { IsConnected: true })
+            {
+                await CloseAsync();
+                DeliveryOutcome? lastFailure = null;
+                foreach (var hop in candidates)
+                {
+                    var client = new SmtpClient
+                    {
+                        LocalDomain = heloName,
+                        Timeout = (int)Math.Min(int.MaxValue, commandTimeout.TotalMilliseconds),
+                        CheckCertificateRevocation = false,
+                        ServerCertificateValidationCallback = (_, _, _, _) => true,
+                    };
+                    try
+                    {
+                        await client.ConnectAsync(hop.Host, hop.Port, SecureSocketOptions.StartTlsWhenAvailable, ct);
+                        _client = client;
+                        ConnectedHost = hop.ToString();
+                        break;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        client.Dispose();
+                        lastFailure = OutcomeClassifier.Classify(e) switch
+                        {
+                            // A refusal at the greeting is the host's, not the recipient's: another MX may take it.
+                            DeliveryOutcome.Failed f => new DeliveryOutcome.Deferred(f.Reply),
+                            var o => o,
+                        };
+                        lastFailure = lastFailure with { Reply = $"{hop}: {lastFailure.Reply}" };
+                    }
+                }
+                if (_client is null) return (lastFailure ?? new DeliveryOutcome.Deferred("no host to connect to"), null);
+            }
+
+            var from = new MailboxAddress("", envelopeFrom);
+            var reply = await _client.SendAsync(FormatOptions.Default, message, from, [new MailboxAddress("", recipient)], ct);
+            return (new DeliveryOutcome.Delivered("250 " + reply.Trim()), ConnectedHost);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var host = ConnectedHost;
+            // After a failed transaction the connection's state is not worth trusting: the next one starts afresh.
+            await CloseAsync();
+            return (OutcomeClassifier.Classify(e), host);
+        }
+        finally
+        {
+            IdleSinceUtc = DateTime.UtcNow;
+        }
+    }
+
+    public async Task CloseAsync()
+    {
+        var client = _client;
+        _client = null;
+        ConnectedHost = null;
+        if (client is null) return;
+        try
+        {
+            if (client.IsConnected)
+            {
+                using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.DisconnectAsync(true, quit.Token);
+            }
+        }
+        catch (Exception) { /* QUIT is a courtesy */ }
+        finally { client.Dispose(); }
+    }
+
+    public ValueTask DisposeAsync() => new(CloseAsync());
+}
