@@ -11,6 +11,7 @@ root.Subcommands.Add(DeliverCommand.Build());
 root.Subcommands.Add(CaCommand.Build());
 root.Subcommands.Add(GrantsCommand.Build());
 root.Subcommands.Add(StatusCommand.Build());
+root.Subcommands.Add(QueueCommand.Build());
 
 try
 {

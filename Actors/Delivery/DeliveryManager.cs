@@ -35,6 +35,7 @@ public sealed class DeliveryManager : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _workers = [];
     private bool _polling, _pollAgain;
     private long _attempts;
+    private string? _lastClaimFault;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -48,7 +49,9 @@ public sealed class DeliveryManager : ReceiveActor, IWithTimers
         Receive<ClaimFailed>(f =>
         {
             _polling = false;
-            _log.Warning("delivery: cannot read the outbound queue: {0}", f.Fault.Message);
+            // Polled often: say it once, and again only when the trouble changes.
+            if (f.Fault.Message != _lastClaimFault) _log.Warning("delivery: cannot read the outbound queue: {0}", f.Fault.Message);
+            _lastClaimFault = f.Fault.Message;
         });
         Receive<Renew>(_ => RenewLeases());
         Receive<DeliveryProtocol.Finished>(OnFinished);
@@ -79,6 +82,7 @@ public sealed class DeliveryManager : ReceiveActor, IWithTimers
     private void OnClaimed(Claimed claimed)
     {
         _polling = false;
+        _lastClaimFault = null;
         foreach (var job in claimed.Jobs)
         {
             if (!_inFlight.TryAdd(job.Id, job)) continue; // still in hand from an earlier claim whose lease we let lapse
