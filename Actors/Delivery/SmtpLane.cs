@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using MailActors.Configuration;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -41,7 +42,7 @@ public sealed class SmtpLane(string heloName, TimeSpan commandTimeout) : IAsyncD
                     };
                     try
                     {
-                        await client.ConnectAsync(hop.Host, hop.Port, SecureSocketOptions.StartTlsWhenAvailable, ct);
+                        await client.ConnectAsync(await ConnectSocketAsync(hop, ct), hop.Host, hop.Port, SecureSocketOptions.StartTlsWhenAvailable, ct);
                         _client = client;
                         ConnectedHost = hop.ToString();
                         break;
@@ -75,6 +76,32 @@ public sealed class SmtpLane(string heloName, TimeSpan commandTimeout) : IAsyncD
         finally
         {
             IdleSinceUtc = DateTime.UtcNow;
+        }
+    }
+
+    /// <summary>
+    /// A TCP connection with Nagle's algorithm off: SMTP writes a command or the last piece of the data and then waits for
+    /// the reply, and with Nagle on, that last small write waits for the peer's delayed ACK (40 ms on Linux) every time.
+    /// </summary>
+    private async Task<Socket> ConnectSocketAsync(NextHop hop, CancellationToken ct)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }; // dual-mode: IPv4 and IPv6
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(commandTimeout);
+        try
+        {
+            await socket.ConnectAsync(hop.Host, hop.Port, timeout.Token);
+            return socket;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"no connection to {hop} within {commandTimeout.TotalSeconds:0} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 

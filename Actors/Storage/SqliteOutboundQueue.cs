@@ -8,14 +8,30 @@ namespace MailActors.Storage;
 /// intake's writer, and keeps its transaction short, so delivery does not hold up SMTP acceptance for long. Times are
 /// ISO-8601 UTC text of one fixed width (<c>"O"</c>), so they compare as strings; the SQL is portable to PostgreSQL.
 /// </summary>
-public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutboundQueue
+public sealed class SqliteOutboundQueue : IOutboundQueue, IDisposable
 {
     private const string Free = "(owner_node IS NULL OR lease_until IS NULL OR lease_until < $now)";
+    private readonly Func<SqliteConnection> _connect;
+    private readonly GroupCommitter<Outcome> _recorder;
+    private SqliteConnection? _writer;
+
+    /// <summary>Outcomes are group-committed on a writer thread of their own (not the SMTP intake's): one fsync for many.</summary>
+    public SqliteOutboundQueue(Func<SqliteConnection> connect)
+    {
+        _connect = connect;
+        _recorder = new GroupCommitter<Outcome>("sqlite-delivery-outcomes", Write);
+    }
+
+    public void Dispose()
+    {
+        _recorder.Dispose();
+        _writer?.Dispose();
+    }
 
     public async Task<IReadOnlyList<ClaimedRecipient>> ClaimAsync(string node, DateTime now, TimeSpan lease, int limit, CancellationToken ct = default)
     {
         if (limit <= 0) return [];
-        await using var c = connect();
+        await using var c = _connect();
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct);
         var claimed = new List<(long Id, long Message, string Recipient, int Attempts)>();
         // The inner SELECT picks candidates; the outer WHERE checks again, so that under PostgreSQL's READ COMMITTED
@@ -47,7 +63,7 @@ public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutbo
 
     public async Task<byte[]?> ReadBodyAsync(long messageRow, CancellationToken ct = default)
     {
-        await using var c = connect();
+        await using var c = _connect();
         await using var cmd = Command(c, null, "SELECT body FROM outbound_messages WHERE id = $id", ("$id", messageRow));
         return await cmd.ExecuteScalarAsync(ct) as byte[];
     }
@@ -55,7 +71,7 @@ public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutbo
     public async Task RenewAsync(string node, IReadOnlyCollection<long> ids, DateTime leaseUntil, CancellationToken ct = default)
     {
         if (ids.Count == 0) return;
-        await using var c = connect();
+        await using var c = _connect();
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct);
         await using var cmd = Command(c, tx, "UPDATE outbound_recipients SET lease_until = $until WHERE id = $id AND owner_node = $node",
             ("$until", Time(leaseUntil)), ("$node", node));
@@ -71,7 +87,7 @@ public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutbo
     public async Task ReleaseAsync(string node, IReadOnlyCollection<long> ids, CancellationToken ct = default)
     {
         if (ids.Count == 0) return;
-        await using var c = connect();
+        await using var c = _connect();
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct);
         await using var cmd = Command(c, tx, "UPDATE outbound_recipients SET owner_node = NULL, lease_until = NULL WHERE id = $id AND owner_node = $node",
             ("$node", node));
@@ -84,63 +100,89 @@ public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutbo
         await tx.CommitAsync(ct);
     }
 
-    public async Task<bool> DeliveredAsync(long id, string node, CancellationToken ct = default)
+    public Task<bool> DeliveredAsync(long id, string node, CancellationToken ct = default) =>
+        Record(new Outcome(id, node, null, null, null));
+
+    public Task<bool> DeferredAsync(long id, string node, DateTime nextAttemptUtc, string error, CancellationToken ct = default) =>
+        Record(new Outcome(id, node, nextAttemptUtc, error, null));
+
+    public Task<bool> FailedAsync(long id, string node, string error, BounceDelivery? bounce, CancellationToken ct = default) =>
+        Record(new Outcome(id, node, null, error, bounce) { Removes = true });
+
+    /// <summary>An attempt's result to write; <c>Applied</c> is false when the recipient was no longer the node's.</summary>
+    private sealed record Outcome(long Id, string Node, DateTime? NextAttemptUtc, string? Error, BounceDelivery? Bounce)
     {
-        await using var c = connect();
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct);
-        var removed = await RemoveOwnedAsync(c, tx, id, node, ct);
-        await tx.CommitAsync(ct);
-        return removed;
+        public bool Removes { get; init; }
+        public bool Applied { get; set; }
     }
 
-    public async Task<bool> DeferredAsync(long id, string node, DateTime nextAttemptUtc, string error, CancellationToken ct = default)
+    private async Task<bool> Record(Outcome outcome)
     {
-        await using var c = connect();
-        await using var cmd = Command(c, null,
-            "UPDATE outbound_recipients SET attempts = attempts + 1, next_attempt_utc = $next, last_error = $error, owner_node = NULL, lease_until = NULL " +
-            "WHERE id = $id AND owner_node = $node",
-            ("$next", Time(nextAttemptUtc)), ("$error", error), ("$id", id), ("$node", node));
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        await _recorder.CommitAsync(outcome);
+        return outcome.Applied;
     }
 
-    public async Task<bool> FailedAsync(long id, string node, string error, BounceDelivery? bounce, CancellationToken ct = default)
+    /// <summary>Runs on the recorder's thread only: many outcomes, one transaction, one fsync.</summary>
+    private void Write(IReadOnlyList<Outcome> outcomes)
     {
-        await using var c = connect();
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct);
-        if (!await RemoveOwnedAsync(c, tx, id, node, ct))
+        _writer ??= _connect();
+        try
         {
-            await tx.RollbackAsync(ct);
-            return false;
+            using var tx = _writer.BeginTransaction(deferred: false);
+            var now = Time(DateTime.UtcNow);
+            foreach (var o in outcomes)
+            {
+                if (o.NextAttemptUtc is { } next)
+                {
+                    using var defer = Command(_writer, tx,
+                        "UPDATE outbound_recipients SET attempts = attempts + 1, next_attempt_utc = $next, last_error = $error, owner_node = NULL, lease_until = NULL " +
+                        "WHERE id = $id AND owner_node = $node",
+                        ("$next", Time(next)), ("$error", o.Error), ("$id", o.Id), ("$node", o.Node));
+                    o.Applied = defer.ExecuteNonQuery() == 1;
+                    continue;
+                }
+                o.Applied = RemoveOwned(_writer, tx, o.Id, o.Node);
+                if (o.Applied && o.Bounce is not null) WriteBounce(_writer, tx, o.Bounce, now);
+            }
+            tx.Commit();
         }
-        var now = Time(DateTime.UtcNow);
+        catch
+        {
+            // A broken connection is not reused.
+            _writer.Dispose();
+            _writer = null;
+            throw;
+        }
+    }
+
+    private static void WriteBounce(SqliteConnection c, SqliteTransaction tx, BounceDelivery bounce, string now)
+    {
         switch (bounce)
         {
             case BounceDelivery.Local local:
-                await using (var cmd = Command(c, tx,
-                                 "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($account, $uidl, $size, $now, '', $body)",
-                                 ("$account", local.Account), ("$uidl", Uidl.New()), ("$size", local.Message.Length), ("$now", now), ("$body", local.Message)))
-                    await cmd.ExecuteNonQueryAsync(ct);
+                using (var cmd = Command(c, tx,
+                           "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($account, $uidl, $size, $now, '', $body)",
+                           ("$account", local.Account), ("$uidl", Uidl.New()), ("$size", local.Message.Length), ("$now", now), ("$body", local.Message)))
+                    cmd.ExecuteNonQuery();
                 break;
             case BounceDelivery.Outbound outbound:
                 long message;
-                await using (var cmd = Command(c, tx,
-                                 "INSERT INTO outbound_messages (queue_id, message_id, envelope_from, client_address, relay_account, created_utc, body) " +
-                                 "VALUES ($queue, $mid, '', '', NULL, $now, $body) RETURNING id",
-                                 ("$queue", outbound.QueueId), ("$mid", outbound.MessageId), ("$now", now), ("$body", outbound.Message)))
-                    message = (long)(await cmd.ExecuteScalarAsync(ct))!;
-                await using (var cmd = Command(c, tx,
-                                 "INSERT INTO outbound_recipients (message, recipient, next_attempt_utc) VALUES ($message, $recipient, $now)",
-                                 ("$message", message), ("$recipient", outbound.Recipient), ("$now", now)))
-                    await cmd.ExecuteNonQueryAsync(ct);
+                using (var cmd = Command(c, tx,
+                           "INSERT INTO outbound_messages (queue_id, message_id, envelope_from, client_address, relay_account, created_utc, body) " +
+                           "VALUES ($queue, $mid, '', '', NULL, $now, $body) RETURNING id",
+                           ("$queue", outbound.QueueId), ("$mid", outbound.MessageId), ("$now", now), ("$body", outbound.Message)))
+                    message = (long)cmd.ExecuteScalar()!;
+                using (var cmd = Command(c, tx,
+                           "INSERT INTO outbound_recipients (message, recipient, next_attempt_utc) VALUES ($message, $recipient, $now)",
+                           ("$message", message), ("$recipient", outbound.Recipient), ("$now", now)))
+                    cmd.ExecuteNonQuery();
                 break;
         }
-        await tx.CommitAsync(ct);
-        return true;
     }
 
     public async Task<IReadOnlyList<OutboundEntry>> ListAsync(DateTime now, CancellationToken ct = default)
     {
-        await using var c = connect();
+        await using var c = _connect();
         await using var cmd = Command(c, null,
             "SELECT r.id, m.queue_id, m.message_id, m.envelope_from, r.recipient, m.relay_account, m.created_utc, r.attempts, r.next_attempt_utc, " +
             "r.last_error, length(m.body), r.owner_node, r.lease_until " +
@@ -161,7 +203,7 @@ public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutbo
 
     public async Task<QueueDepth> DepthAsync(DateTime now, CancellationToken ct = default)
     {
-        await using var c = connect();
+        await using var c = _connect();
         await using var cmd = Command(c, null,
             $"SELECT SUM(CASE WHEN NOT {Free} THEN 1 ELSE 0 END), SUM(CASE WHEN {Free} AND attempts = 0 THEN 1 ELSE 0 END), " +
             $"SUM(CASE WHEN {Free} AND attempts > 0 THEN 1 ELSE 0 END) FROM outbound_recipients", ("$now", Time(now)));
@@ -173,7 +215,7 @@ public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutbo
 
     public async Task<int> RetryAsync(string queueId, string? recipient, DateTime now, CancellationToken ct = default)
     {
-        await using var c = connect();
+        await using var c = _connect();
         await using var cmd = Command(c, null,
             "UPDATE outbound_recipients SET next_attempt_utc = $now " +
             "WHERE message = (SELECT id FROM outbound_messages WHERE queue_id = $queue) AND ($recipient IS NULL OR recipient = $recipient)",
@@ -183,7 +225,7 @@ public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutbo
 
     public async Task<int> DeleteAsync(string queueId, string? recipient, CancellationToken ct = default)
     {
-        await using var c = connect();
+        await using var c = _connect();
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct);
         int deleted;
         await using (var cmd = Command(c, tx,
@@ -203,16 +245,16 @@ public sealed class SqliteOutboundQueue(Func<SqliteConnection> connect) : IOutbo
         owner is not null && leaseUntil is { } until && until >= now ? "delivering" : attempts == 0 ? "queued" : "deferred";
 
     /// <summary>Deletes the recipient if this node holds it, and the message once it has no recipient left.</summary>
-    private static async Task<bool> RemoveOwnedAsync(SqliteConnection c, SqliteTransaction tx, long id, string node, CancellationToken ct)
+    private static bool RemoveOwned(SqliteConnection c, SqliteTransaction tx, long id, string node)
     {
         long? message;
-        await using (var cmd = Command(c, tx, "DELETE FROM outbound_recipients WHERE id = $id AND owner_node = $node RETURNING message", ("$id", id), ("$node", node)))
-            message = await cmd.ExecuteScalarAsync(ct) as long?;
+        using (var cmd = Command(c, tx, "DELETE FROM outbound_recipients WHERE id = $id AND owner_node = $node RETURNING message", ("$id", id), ("$node", node)))
+            message = cmd.ExecuteScalar() as long?;
         if (message is null) return false;
-        await using (var cmd = Command(c, tx,
-                         "DELETE FROM outbound_messages WHERE id = $message AND NOT EXISTS (SELECT 1 FROM outbound_recipients WHERE message = $message)",
-                         ("$message", message)))
-            await cmd.ExecuteNonQueryAsync(ct);
+        using (var cmd = Command(c, tx,
+                   "DELETE FROM outbound_messages WHERE id = $message AND NOT EXISTS (SELECT 1 FROM outbound_recipients WHERE message = $message)",
+                   ("$message", message)))
+            cmd.ExecuteNonQuery();
         return true;
     }
 

@@ -17,6 +17,7 @@ public sealed class MailServices : IDisposable
     public void Dispose()
     {
         (Intake as IDisposable)?.Dispose(); // first: it writes what it was handed
+        (Outbound as IDisposable)?.Dispose();
         (Accounts as IDisposable)?.Dispose();
     }
 

@@ -102,6 +102,7 @@ public sealed class SqliteOutboundQueueTests : IDisposable
     public void Dispose()
     {
         _intake.Dispose();
+        _queue.Dispose();
         _store.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
