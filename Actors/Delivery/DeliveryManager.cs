@@ -129,6 +129,25 @@ public sealed class DeliveryManager : ReceiveActor, IWithTimers
         if (_pollAgain) StartPoll();
     }
 
+    /// <summary>
+    /// A clean stop gives its leases back, so that the next start (or another node) need not wait for them to run out.
+    /// Attempts still running are cancelled with their workers; were one already past the remote's 250, the retry is
+    /// the duplicate SMTP allows, as after a crash.
+    /// </summary>
+    protected override void PostStop()
+    {
+        if (_inFlight.Count == 0) return;
+        try
+        {
+            if (!_profile.Queue.ReleaseAsync(_profile.Owner, _inFlight.Keys.ToList()).Wait(TimeSpan.FromSeconds(5)))
+                _log.Warning($"delivery: could not give back {_inFlight.Count} lease(s) within 5 s; they run out by themselves");
+        }
+        catch (Exception e)
+        {
+            _log.Warning($"delivery: could not give back {_inFlight.Count} lease(s) ({e.GetBaseException().Message}); they run out by themselves");
+        }
+    }
+
     private void RenewLeases()
     {
         if (_inFlight.Count == 0) return;

@@ -259,3 +259,58 @@ public sealed class DeliveryTests
         Assert.Single(await MailboxAsync(server, "alice", Password));
     }
 }
+
+/// <summary>Leases across a clean restart and across nodes sharing one database.</summary>
+public sealed class DeliveryLeaseTests
+{
+    [Fact]
+    public async Task A_clean_stop_gives_its_leases_back_so_a_restart_delivers_without_waiting_for_them_to_run_out()
+    {
+        var gate = new TaskCompletionSource();
+        await using var sink = SmtpSink.Start(new SinkRule(".", null) { Hold = gate.Task });
+        // The default lease is a minute: delivery within seconds of the restart proves the lease was given back.
+        await using var server = await TestServer.StartAsync($$"""mailactors.relay { smarthost = "{{sink.HostPort}}", lease = 1m }""");
+        using (var client = await SmtpClients.ConnectAsync(server, TestServer.Inside, server.SmtpPort))
+        {
+            await client.SendAsync(SmtpClients.Message("alice@example.test", "friend@remote.test", "across a restart"));
+            await client.DisconnectAsync(true);
+        }
+        await sink.Holding.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await server.RestartAsync();
+        gate.SetResult();
+
+        await Eventually.AssertAsync(() => Task.FromResult(sink.Accepted.Count == 1), "delivered soon after the restart", TimeSpan.FromSeconds(15));
+        Assert.Equal("across a restart", sink.Accepted[0].Parse().Subject);
+    }
+
+    [Fact]
+    public async Task Two_nodes_on_one_database_deliver_every_recipient_exactly_once()
+    {
+        await using var sink = SmtpSink.Start();
+        var relay = $$"""mailactors.relay { smarthost = "{{sink.HostPort}}", connections-per-destination = 3 }""";
+        await using var first = await TestServer.StartAsync(relay);
+        await using var second = await TestServer.StartAsync($$"""
+            mailactors.data-dir = "{{first.DataDir}}"
+            {{relay}}
+            """);
+        var firstEvents = DeliveryEventLog.Attach(first.System);
+        var secondEvents = DeliveryEventLog.Attach(second.System);
+
+        // Both nodes accept mail into the shared queue, and both deliver from it.
+        for (var i = 0; i < 30; i++)
+        {
+            var node = i % 2 == 0 ? first : second;
+            using var client = await SmtpClients.ConnectAsync(node, TestServer.Inside, node.SmtpPort);
+            await client.SendAsync(SmtpClients.Message("alice@example.test", $"friend{i}@remote.test"));
+            await client.DisconnectAsync(true);
+        }
+
+        await Eventually.AssertAsync(async () => (await first.Services.Outbound.ListAsync(DateTime.UtcNow)).Count == 0, "the shared queue is empty", TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromMilliseconds(600)); // a few poll rounds on both nodes: nothing goes out twice
+        var recipients = sink.Accepted.SelectMany(m => m.Recipients).ToList();
+        Assert.Equal(30, recipients.Count);
+        Assert.Equal(30, recipients.Distinct().Count());
+        Assert.Equal(30, firstEvents.Of<DeliveryEvents.MessageDelivered>().Count + secondEvents.Of<DeliveryEvents.MessageDelivered>().Count);
+    }
+}

@@ -109,3 +109,36 @@ public sealed class MxRouterTests
     [InlineData("[not-an-address]:25")]
     public void A_malformed_next_hop_is_refused(string text) => Assert.Null(NextHop.Parse(text));
 }
+
+/// <summary>relay.* as read from HOCON, with bad values named by key.</summary>
+public sealed class RelaySettingsTests
+{
+    private static MailActors.Configuration.MailActorsSettings Load(string hocon) =>
+        MailActors.Host.Configuration.ConfigLoader.Load([], null, hocon).Settings;
+
+    [Fact]
+    public void The_defaults_are_SPEC_11s()
+    {
+        var relay = Load("").Relay;
+        Assert.Null(relay.Smarthost);
+        Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(4)], relay.RetrySchedule);
+        Assert.Equal(TimeSpan.FromDays(5), relay.GiveUpAfter);
+    }
+
+    [Fact]
+    public void Smarthost_routes_and_schedule_are_read()
+    {
+        var relay = Load("""mailactors.relay { smarthost = "relay.campus.test:2525", retry-schedule = [1s, 30s], routes { "lab.test" = "10.1.1.1" } }""").Relay;
+        Assert.Equal(new NextHop("relay.campus.test", 2525), relay.Smarthost);
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)], relay.RetrySchedule);
+        Assert.Equal(new NextHop("10.1.1.1", 25), relay.Routes["lab.test"]);
+    }
+
+    [Theory]
+    [InlineData("""mailactors.relay.smarthost = "relay:smtp" """, "mailactors.relay.smarthost: \"relay:smtp\" is not \"host\" or \"host:port\"")]
+    [InlineData("""mailactors.relay.retry-schedule = [] """, "mailactors.relay.retry-schedule: name at least one positive duration, like [1m, 5m, 15m]")]
+    [InlineData("""mailactors.relay.routes { "lab.test" = "a b" } """, "mailactors.relay.routes.lab.test: \"a b\" is not \"host\" or \"host:port\"")]
+    [InlineData("""mailactors.relay.lease = 10ms """, "mailactors.relay.lease: must be at least 1s")]
+    public void A_bad_relay_value_stops_start_up_naming_the_key(string hocon, string message) =>
+        Assert.Equal(message, Assert.Throws<ConfigurationError>(() => Load(hocon)).Message);
+}
