@@ -32,7 +32,7 @@ class Sinks:
 
     async def _start(self):
         for _ in range(self.count):
-            server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=512)
+            server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=512, limit=64 * 1024 * 1024)
             self.ports.append(server.sockets[0].getsockname()[1])
 
     async def _serve(self, reader, writer):
