@@ -69,7 +69,13 @@ public sealed class DeliveryRunner(MailActorsSettings settings, IOutboundQueue q
     private async Task<(BounceDelivery? Bounce, string Where)> BounceFor(ClaimedRecipient job, byte[] body, FailedRecipient failed, DateTime now, CancellationToken ct)
     {
         if (job.EnvelopeFrom.Length == 0) return (null, "none");
-        var dsn = DsnBuilder.Build(settings.Hostname, job.EnvelopeFrom, job.QueueId, job.CreatedUtc, [failed], body, now);
+        MimeMessage dsn;
+        try { dsn = DsnBuilder.Build(settings.Hostname, job.EnvelopeFrom, job.QueueId, job.CreatedUtc, [failed], body, now); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never a reason to keep a permanently failed recipient in the queue for ever; the event tells why.
+            return (null, $"none: no DSN could be built ({e.GetType().Name}: {e.Message})");
+        }
         var at = job.EnvelopeFrom.LastIndexOf('@');
         if (at > 0 && settings.LocalDomains.Contains(job.EnvelopeFrom[(at + 1)..].ToLowerInvariant()))
         {

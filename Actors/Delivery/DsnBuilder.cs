@@ -21,7 +21,7 @@ public static class DsnBuilder
         var originalHeaders = HeadersOf(original);
         var bounce = new MimeMessage();
         bounce.From.Add(new MailboxAddress("Mail Delivery System", "MAILER-DAEMON@" + reportingMta));
-        bounce.To.Add(MailboxAddress.Parse(envelopeFrom));
+        bounce.To.Add(new MailboxAddress("", envelopeFrom)); // as the envelope has it, not re-parsed
         var subject = originalHeaders[HeaderId.Subject];
         bounce.Subject = "Undelivered Mail Returned to Sender" + (subject is null ? "" : ": " + subject);
         bounce.Date = nowUtc;

@@ -46,6 +46,8 @@ public sealed class MxRouter(RelaySettings settings, IMxResolver resolver)
     {
         if (settings.Smarthost is { } smarthost) return new Route.Hosts([smarthost]);
         var domain = recipientDomain.TrimEnd('.').ToLowerInvariant();
+        if (domain.Length == 0 || (!domain.StartsWith('[') && Uri.CheckHostName(domain) != UriHostNameType.Dns))
+            return new Route.Unroutable(new DeliveryOutcome.Failed("5.1.3", $"\"{recipientDomain}\" is not a domain"));
         if (settings.Routes.TryGetValue(domain, out var route)) return new Route.Hosts([route]);
         if (domain.StartsWith('[') && domain.EndsWith(']'))
         {
@@ -76,8 +78,9 @@ public sealed class MxRouter(RelaySettings settings, IMxResolver resolver)
         {
             return new Route.Unroutable(new DeliveryOutcome.Failed("5.1.2", $"{domain}: domain not found (NXDOMAIN)"));
         }
-        catch (DnsTemporaryFailureException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // SERVFAIL, a timeout, or anything else the resolver throws: ask again later (give-up still applies).
             return new Route.Unroutable(new DeliveryOutcome.Deferred($"DNS lookup for {domain} failed: {e.Message}"));
         }
     }

@@ -68,6 +68,16 @@ public sealed class MxRouterTests
         Assert.Equal("5.1.2", Assert.IsType<DeliveryOutcome.Failed>(await UnroutableOutcome("empty.test")).Status);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("bad domain")]
+    [InlineData("[not-an-address]")]
+    public async Task A_recipient_domain_that_is_no_domain_fails_without_a_DNS_question(string domain)
+    {
+        Assert.IsType<DeliveryOutcome.Failed>(await UnroutableOutcome(domain));
+        Assert.Equal(0, _dns.Questions);
+    }
+
     [Fact]
     public async Task A_name_service_failure_defers()
     {
