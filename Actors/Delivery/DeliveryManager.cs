@@ -83,18 +83,16 @@ public sealed class DeliveryManager : ReceiveActor, IWithTimers
     {
         _polling = false;
         _lastClaimFault = null;
-        foreach (var job in claimed.Jobs)
-        {
-            if (!_inFlight.TryAdd(job.Id, job)) continue; // still in hand from an earlier claim whose lease we let lapse
-            WorkerFor(job).Tell(new DeliveryProtocol.Work(job));
-        }
+        // still in hand from an earlier claim whose lease lapsed: not twice
+        var fresh = claimed.Jobs.Where(job => _inFlight.TryAdd(job.Id, job)).ToList();
+        foreach (var group in fresh.GroupBy(job => _profile.Router.DestinationOf(DeliveryRunner.DomainOf(job.Recipient))))
+            WorkerFor(group.Key).Tell(new DeliveryProtocol.Work(group.ToList()));
         // A full batch: there is probably more due; ask again as soon as there is room.
         if (claimed.Jobs.Count == claimed.Asked || _pollAgain) Self.Tell(Poll.Instance);
     }
 
-    private IActorRef WorkerFor(ClaimedRecipient job)
+    private IActorRef WorkerFor(string destination)
     {
-        var destination = _profile.Router.DestinationOf(DeliveryRunner.DomainOf(job.Recipient));
         if (_workers.TryGetValue(destination, out var worker)) return worker;
         worker = Context.ActorOf(DestinationWorker.Props(_profile, destination), "dest-" + _workers.Count);
         _workers[destination] = worker;

@@ -5,8 +5,8 @@ namespace MailActors.Delivery;
 /// <summary>Messages between the delivery manager and its per-destination workers (local to a node; never sent between nodes).</summary>
 public static class DeliveryProtocol
 {
-    /// <summary>A claimed recipient for a worker to carry out.</summary>
-    public sealed record Work(ClaimedRecipient Job);
+    /// <summary>Claimed recipients for one worker to carry out (handed over together, so that recipients of one message can share a transaction).</summary>
+    public sealed record Work(IReadOnlyList<ClaimedRecipient> Jobs);
 
     /// <summary>A worker's report: the attempt ended (Event null: nothing to record, or the entry was no longer ours).</summary>
     public sealed record Finished(ClaimedRecipient Job, DeliveryEvents.IDeliveryEvent? Event, Exception? Fault);

@@ -11,33 +11,44 @@ namespace MailActors.Delivery;
 /// </summary>
 public sealed class DeliveryRunner(MailActorsSettings settings, IOutboundQueue queue, IAccountStore accounts, MxRouter router, RetrySchedule schedule)
 {
-    /// <returns>the event to publish, or null when the entry was no longer this node's to record (taken over, or removed by an operator).</returns>
-    public async Task<DeliveryEvents.IDeliveryEvent?> RunAsync(ClaimedRecipient job, SmtpLane lane, string owner, string node, CancellationToken ct)
+    /// <summary>One attempt for recipients of one message at one destination (one SMTP transaction); an event per recipient.</summary>
+    /// <returns>per recipient, the event to publish, or null when the entry was no longer this node's to record (taken over, or removed by an operator).</returns>
+    public async Task<IReadOnlyList<(ClaimedRecipient Job, DeliveryEvents.IDeliveryEvent? Event)>> RunAsync(
+        IReadOnlyList<ClaimedRecipient> jobs, SmtpLane lane, string owner, string node, CancellationToken ct)
     {
-        var attempt = job.Attempts + 1;
-        var body = await queue.ReadBodyAsync(job.MessageRow, ct);
-        if (body is null) return null; // deleted meanwhile
+        var first = jobs[0];
+        var body = await queue.ReadBodyAsync(first.MessageRow, ct);
+        if (body is null) return jobs.Select(j => (j, (DeliveryEvents.IDeliveryEvent?)null)).ToList(); // deleted meanwhile
 
-        var domain = DomainOf(job.Recipient);
-        DeliveryOutcome outcome;
+        var domain = DomainOf(first.Recipient);
+        IReadOnlyDictionary<string, DeliveryOutcome> outcomes;
         string? host = null;
         MimeMessage? message = null;
         try { message = MimeMessage.Load(new MemoryStream(body), ct); }
-        catch (FormatException e) { outcome = new DeliveryOutcome.Failed("5.6.0", "message could not be parsed: " + e.Message); }
-        if (message is not null)
+        catch (FormatException) { /* below */ }
+        if (message is null) outcomes = jobs.Select(j => j.Recipient).Distinct().ToDictionary(r => r, _ => (DeliveryOutcome)new DeliveryOutcome.Failed("5.6.0", "message could not be parsed"));
+        else
         {
             var route = await router.RouteAsync(domain, ct);
-            (outcome, host) = route switch
+            (outcomes, host) = route switch
             {
-                Route.Hosts hosts => await lane.SendAsync(hosts.Candidates, message, job.EnvelopeFrom, job.Recipient, ct),
-                Route.Unroutable unroutable => (unroutable.Outcome, null),
+                Route.Hosts hosts => await lane.SendAsync(hosts.Candidates, message, first.EnvelopeFrom, jobs.Select(j => j.Recipient).ToList(), ct),
+                Route.Unroutable unroutable => (jobs.Select(j => j.Recipient).Distinct().ToDictionary(r => r, _ => unroutable.Outcome), null),
                 _ => throw new InvalidOperationException(),
             };
         }
-        else outcome = new DeliveryOutcome.Failed("5.6.0", "message could not be parsed");
 
+        var events = new List<(ClaimedRecipient, DeliveryEvents.IDeliveryEvent?)>();
+        foreach (var job in jobs) events.Add((job, await RecordAsync(job, outcomes[job.Recipient], host, body, owner, node, ct)));
+        return events;
+    }
+
+    private async Task<DeliveryEvents.IDeliveryEvent?> RecordAsync(
+        ClaimedRecipient job, DeliveryOutcome outcome, string? host, byte[] body, string owner, string node, CancellationToken ct)
+    {
+        var attempt = job.Attempts + 1;
         var now = DateTime.UtcNow;
-        var destination = host ?? domain;
+        var destination = host ?? DomainOf(job.Recipient);
         switch (outcome)
         {
             case DeliveryOutcome.Delivered delivered:

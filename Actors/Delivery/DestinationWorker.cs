@@ -13,7 +13,10 @@ public sealed class DestinationWorker : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(5);
 
-    private sealed record LaneDone(SmtpLane Lane, DeliveryProtocol.Finished Finished);
+    /// <summary>RFC 5321 4.5.3.1.8: a server must take at least 100 recipients.</summary>
+    private const int MaxRecipientsPerTransaction = 100;
+
+    private sealed record LaneDone(SmtpLane Lane, IReadOnlyList<DeliveryProtocol.Finished> Finished);
 
     private sealed record CloseIdle : IDeadLetterSuppression
     {
@@ -39,12 +42,12 @@ public sealed class DestinationWorker : ReceiveActor, IWithTimers
         _destination = destination;
         Receive<DeliveryProtocol.Work>(work =>
         {
-            _waiting.Enqueue(work.Job);
+            foreach (var job in work.Jobs) _waiting.Enqueue(job);
             Dispatch();
         });
         Receive<LaneDone>(done =>
         {
-            Context.Parent.Tell(done.Finished);
+            foreach (var finished in done.Finished) Context.Parent.Tell(finished);
             _idle.Push(done.Lane);
             Dispatch();
             if (_waiting.Count == 0) Timers.StartSingleTimer("idle", CloseIdle.Instance, IdleClose);
@@ -78,22 +81,32 @@ public sealed class DestinationWorker : ReceiveActor, IWithTimers
                 _lanes++;
             }
             else return;
+            // Recipients of one message waiting here go together: one transaction, one copy of the data.
             var job = _waiting.Dequeue();
-            Run(lane, job).PipeTo(Self);
+            var batch = new List<ClaimedRecipient> { job };
+            if (_waiting.Any(w => w.MessageRow == job.MessageRow))
+            {
+                var rest = new Queue<ClaimedRecipient>();
+                while (_waiting.TryDequeue(out var w))
+                    if (w.MessageRow == job.MessageRow && batch.Count < MaxRecipientsPerTransaction) batch.Add(w);
+                    else rest.Enqueue(w);
+                while (rest.TryDequeue(out var w)) _waiting.Enqueue(w);
+            }
+            Run(lane, batch).PipeTo(Self);
         }
     }
 
-    private async Task<LaneDone> Run(SmtpLane lane, ClaimedRecipient job)
+    private async Task<LaneDone> Run(SmtpLane lane, IReadOnlyList<ClaimedRecipient> jobs)
     {
         try
         {
-            var evt = await _profile.Runner.RunAsync(job, lane, _profile.Owner, _profile.Node, _stopping.Token);
-            return new LaneDone(lane, new DeliveryProtocol.Finished(job, evt, null));
+            var events = await _profile.Runner.RunAsync(jobs, lane, _profile.Owner, _profile.Node, _stopping.Token);
+            return new LaneDone(lane, events.Select(e => new DeliveryProtocol.Finished(e.Job, e.Event, null)).ToList());
         }
         catch (Exception e)
         {
             await lane.CloseAsync();
-            return new LaneDone(lane, new DeliveryProtocol.Finished(job, null, e));
+            return new LaneDone(lane, jobs.Select(j => new DeliveryProtocol.Finished(j, null, e)).ToList());
         }
     }
 

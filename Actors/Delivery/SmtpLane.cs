@@ -13,18 +13,24 @@ namespace MailActors.Delivery;
 /// </summary>
 public sealed class SmtpLane(string heloName, TimeSpan commandTimeout) : IAsyncDisposable
 {
-    private SmtpClient? _client;
+    private LaneClient? _client;
 
     /// <summary>The host this lane is connected to, if any.</summary>
     public string? ConnectedHost { get; private set; }
 
     public DateTime IdleSinceUtc { get; private set; } = DateTime.UtcNow;
 
-    /// <summary>Sends <paramref name="message"/> to one recipient over this lane, connecting to the first candidate that answers.</summary>
-    /// <returns>the outcome and the host that gave it (null when no host answered).</returns>
-    public async Task<(DeliveryOutcome Outcome, string? Host)> SendAsync(
-        IReadOnlyList<NextHop> candidates, MimeMessage message, string envelopeFrom, string recipient, CancellationToken ct)
+    /// <summary>
+    /// Sends <paramref name="message"/> to its recipients at this destination in one transaction over this lane,
+    /// connecting to the first candidate that answers. A recipient the remote refuses at RCPT gets its own outcome; the
+    /// others go on.
+    /// </summary>
+    /// <returns>an outcome per recipient, and the host that gave them (null when no host answered).</returns>
+    public async Task<(IReadOnlyDictionary<string, DeliveryOutcome> Outcomes, string? Host)> SendAsync(
+        IReadOnlyList<NextHop> candidates, MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, CancellationToken ct)
     {
+        IReadOnlyDictionary<string, DeliveryOutcome> All(DeliveryOutcome outcome) => recipients.Distinct().ToDictionary(r => r, _ => outcome);
+
         try
         {
             if (_client is not { IsConnected: true })
@@ -33,7 +39,7 @@ public sealed class SmtpLane(string heloName, TimeSpan commandTimeout) : IAsyncD
                 DeliveryOutcome? lastFailure = null;
                 foreach (var hop in candidates)
                 {
-                    var client = new SmtpClient
+                    var client = new LaneClient
                     {
                         LocalDomain = heloName,
                         Timeout = (int)Math.Min(int.MaxValue, commandTimeout.TotalMilliseconds),
@@ -59,19 +65,31 @@ public sealed class SmtpLane(string heloName, TimeSpan commandTimeout) : IAsyncD
                         lastFailure = lastFailure with { Reply = $"{hop}: {lastFailure.Reply}" };
                     }
                 }
-                if (_client is null) return (lastFailure ?? new DeliveryOutcome.Deferred("no host to connect to"), null);
+                if (_client is null) return (All(lastFailure ?? new DeliveryOutcome.Deferred("no host to connect to")), null);
             }
 
             var from = new MailboxAddress("", envelopeFrom);
-            var reply = await _client.SendAsync(FormatOptions.Default, message, from, [new MailboxAddress("", recipient)], ct);
-            return (new DeliveryOutcome.Delivered("250 " + reply.Trim()), ConnectedHost);
+            var mailboxes = recipients.Distinct().Select(r => (Recipient: r, Mailbox: new MailboxAddress("", r))).ToList();
+            _client.Refused.Clear();
+            DeliveryOutcome accepted;
+            try
+            {
+                var reply = await _client.SendAsync(FormatOptions.Default, message, from, mailboxes.Select(m => m.Mailbox), ct);
+                accepted = new DeliveryOutcome.Delivered("250 " + reply.Trim());
+            }
+            catch (NoRecipientAcceptedException)
+            {
+                // Every RCPT refused: no transaction; the connection is still good (MailKit sent RSET).
+                accepted = new DeliveryOutcome.Deferred("no recipient accepted");
+            }
+            return (mailboxes.ToDictionary(m => m.Recipient, m => _client.RefusalOf(m.Mailbox) ?? accepted), ConnectedHost);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             var host = ConnectedHost;
             // After a failed transaction the connection's state is not worth trusting: the next one starts afresh.
             await CloseAsync();
-            return (OutcomeClassifier.Classify(e), host);
+            return (All(OutcomeClassifier.Classify(e)), host);
         }
         finally
         {
@@ -104,6 +122,24 @@ public sealed class SmtpLane(string heloName, TimeSpan commandTimeout) : IAsyncD
             throw;
         }
     }
+
+    /// <summary>MailKit's client, told not to abandon a transaction because one RCPT was refused (RFC 5321 3.3).</summary>
+    private sealed class LaneClient : SmtpClient
+    {
+        public List<(MailboxAddress Mailbox, DeliveryOutcome Outcome)> Refused { get; } = [];
+
+        protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
+            Refused.Add((mailbox, OutcomeClassifier.FromReply((int)response.StatusCode, response.Response)));
+
+        /// <summary>The refusal of a recipient we passed in (the same object, else the same address), if it was refused.</summary>
+        public DeliveryOutcome? RefusalOf(MailboxAddress mailbox) =>
+            Refused.FirstOrDefault(r => ReferenceEquals(r.Mailbox, mailbox)).Outcome
+            ?? Refused.FirstOrDefault(r => string.Equals(r.Mailbox.Address, mailbox.Address, StringComparison.OrdinalIgnoreCase)).Outcome;
+
+        protected override void OnNoRecipientsAccepted(MimeMessage message) => throw new NoRecipientAcceptedException();
+    }
+
+    private sealed class NoRecipientAcceptedException : Exception;
 
     public async Task CloseAsync()
     {

@@ -314,3 +314,52 @@ public sealed class DeliveryLeaseTests
         Assert.Equal(30, firstEvents.Of<DeliveryEvents.MessageDelivered>().Count + secondEvents.Of<DeliveryEvents.MessageDelivered>().Count);
     }
 }
+
+/// <summary>Recipients of one message at one destination share a transaction, and each keeps its own outcome.</summary>
+public sealed class DeliveryGroupingTests
+{
+    [Fact]
+    public async Task Recipients_at_one_destination_go_in_one_transaction_and_a_refused_one_bounces_alone()
+    {
+        await using var sink = SmtpSink.Start(new SinkRule("RCPT", "550 5.1.1 no such user"));
+        await using var server = await TestServer.StartAsync($$"""mailactors.relay.smarthost = "{{sink.HostPort}}" """);
+        await server.AddUserAsync("alice", "pw");
+
+        // The server is stopped while the message is queued, so that its three recipients are claimed together.
+        await server.StopAsync();
+        using (var store = MailActors.Storage.SqliteStore.Open(Path.Combine(server.DataDir, "mailactors.db")))
+        using (var intake = new MailActors.Storage.SqliteIntake(store.Connect))
+            await intake.AcceptAsync(new MailActors.Storage.IncomingMessage("GROUPED00001", "<g1@example.test>", "alice@example.test", [], [],
+                ["gone@remote.test", "one@remote.test", "two@remote.test"], "Subject: together\r\n\r\nx\r\n"u8.ToArray(), "127.0.0.1", null));
+        await server.RestartAsync(); // (events published this early could be missed by a subscriber: the store tells instead)
+
+        await Eventually.AssertAsync(async () => (await server.Services.Outbound.ListAsync(DateTime.UtcNow)).Count == 0, "the queue is empty");
+        var message = Assert.Single(sink.Accepted);
+        Assert.Equal(["one@remote.test", "two@remote.test"], message.Recipients);
+        Assert.Equal(1, sink.Log.Count(l => l == "C: DATA"));
+        var bounce = await server.Services.Messages.ReadMessageAsync("alice", Assert.Single(await server.Services.Messages.ListMessagesAsync("alice")).Id);
+        var status = Assert.Single(Assert.IsType<MultipartReport>(MimeMessage.Load(new MemoryStream(bounce!)).Body).OfType<MessageDeliveryStatus>());
+        Assert.Equal("rfc822; gone@remote.test", status.StatusGroups[1]["Final-Recipient"]);
+    }
+
+    [Fact]
+    public async Task When_every_recipient_is_refused_each_bounces_and_no_data_is_sent()
+    {
+        await using var sink = SmtpSink.Start(new SinkRule("RCPT", "550 5.1.1 no such user", Times: 10));
+        await using var server = await TestServer.StartAsync($$"""mailactors.relay.smarthost = "{{sink.HostPort}}" """);
+        await server.AddUserAsync("alice", "pw");
+        var events = DeliveryEventLog.Attach(server.System);
+        using (var client = await SmtpClients.ConnectAsync(server, TestServer.Inside, server.SmtpPort))
+        {
+            var m = SmtpClients.Message("alice@example.test", "a@remote.test");
+            m.To.Add(MailboxAddress.Parse("b@remote.test"));
+            await client.SendAsync(m);
+            await client.DisconnectAsync(true);
+        }
+
+        await Eventually.AssertAsync(() => Task.FromResult(events.Of<DeliveryEvents.MessageBounced>().Count == 2), "both recipients bounce");
+        Assert.Empty(sink.Accepted);
+        Assert.DoesNotContain("C: DATA", sink.Log);
+        Assert.All(events.Of<DeliveryEvents.MessageBounced>(), b => Assert.Equal("5.1.1", b.Status));
+    }
+}
