@@ -25,4 +25,14 @@ public sealed class DeliveryEventLog
     public IReadOnlyList<DeliveryEvents.IDeliveryEvent> All => _events.ToList();
 
     public IReadOnlyList<T> Of<T>() => _events.OfType<T>().ToList();
+
+    /// <summary>
+    /// The events of a kind once there are at least <paramref name="count"/>: an outcome is recorded in the queue a
+    /// moment before its event is published, so an empty queue does not yet mean every event is out.
+    /// </summary>
+    public async Task<IReadOnlyList<T>> WaitForAsync<T>(int count)
+    {
+        await Support.Eventually.AssertAsync(() => Task.FromResult(Of<T>().Count >= count), $"{count} {typeof(T).Name} event(s)");
+        return Of<T>();
+    }
 }

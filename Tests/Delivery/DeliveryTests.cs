@@ -69,7 +69,7 @@ public sealed class DeliveryTests
         Assert.Equal("out it goes", parsed.Subject);
         Assert.Contains("mail.test", parsed.Headers[HeaderId.Received]); // our trace header went out with it
         await StaysAtOneCopyAsync(sink);
-        var delivered = Assert.Single(events.Of<DeliveryEvents.MessageDelivered>());
+        var delivered = Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageDelivered>(1));
         Assert.Equal(("friend@remote.test", 1, sink.HostPort), (delivered.Recipient, delivered.Attempts, delivered.DestinationHost));
         Assert.StartsWith("250", delivered.Reply);
         Assert.NotNull(delivered.MessageId);
@@ -86,11 +86,12 @@ public sealed class DeliveryTests
 
         await QueueEmptiesAsync(server, TimeSpan.FromSeconds(20));
         Assert.Single(sink.Accepted);
-        var deferred = events.Of<DeliveryEvents.DeliveryDeferred>();
+        var delivered = Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageDelivered>(1));
+        var deferred = events.Of<DeliveryEvents.DeliveryDeferred>(); // published before the delivery
         Assert.Equal([1, 2], deferred.Select(d => d.Attempts));
         Assert.All(deferred, d => Assert.Equal("451 4.3.0 try again later", d.Reply));
         Assert.All(deferred, d => Assert.True(d.NextAttemptUtc - d.Utc >= TimeSpan.FromSeconds(0.9), "waits the schedule's 1s"));
-        Assert.Equal(3, Assert.Single(events.Of<DeliveryEvents.MessageDelivered>()).Attempts);
+        Assert.Equal(3, delivered.Attempts);
         await StaysAtOneCopyAsync(sink);
     }
 
@@ -116,7 +117,7 @@ public sealed class DeliveryTests
         Assert.Equal("5.1.1", status.StatusGroups[1]["Status"]);
         Assert.Equal("smtp; 550 5.1.1 <nobody@remote.test>: no such user", status.StatusGroups[1]["Diagnostic-Code"]);
         Assert.Equal("lost cause", Assert.Single(report.OfType<TextRfc822Headers>()).Message!.Subject);
-        var bounced = Assert.Single(events.Of<DeliveryEvents.MessageBounced>());
+        var bounced = Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageBounced>(1));
         Assert.Equal(("5.1.1", "local:alice", 1), (bounced.Status, bounced.Bounce, bounced.Attempts));
     }
 
@@ -132,8 +133,8 @@ public sealed class DeliveryTests
         await QueueEmptiesAsync(server, TimeSpan.FromSeconds(15));
         await StaysAtOneCopyAsync(sink);
         Assert.Contains("S: (dropped the connection)", sink.Log);
-        Assert.Single(events.Of<DeliveryEvents.DeliveryDeferred>());
-        Assert.Equal(2, Assert.Single(events.Of<DeliveryEvents.MessageDelivered>()).Attempts);
+        Assert.Equal(2, Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageDelivered>(1)).Attempts);
+        Assert.Single(events.Of<DeliveryEvents.DeliveryDeferred>()); // published before the delivery
     }
 
     [Fact]
@@ -150,7 +151,7 @@ public sealed class DeliveryTests
         var status = Assert.Single(Assert.IsType<MultipartReport>(bounce.Body).OfType<MessageDeliveryStatus>());
         Assert.Equal("4.4.7", status.StatusGroups[1]["Status"]);
         Assert.Contains("452 4.2.2 mailbox full", status.StatusGroups[1]["Diagnostic-Code"]);
-        Assert.Equal("4.4.7", Assert.Single(events.Of<DeliveryEvents.MessageBounced>()).Status);
+        Assert.Equal("4.4.7", Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageBounced>(1)).Status);
     }
 
     [Fact]
@@ -170,8 +171,7 @@ public sealed class DeliveryTests
             Assert.StartsWith("250", await raw.SmtpCommandAsync("Subject: a bounce of our own\r\n\r\nx\r\n."));
         }
 
-        await Eventually.AssertAsync(() => Task.FromResult(events.Of<DeliveryEvents.MessageBounced>().Count == 1), "the failure is recorded");
-        Assert.Equal("none", events.Of<DeliveryEvents.MessageBounced>()[0].Bounce);
+        Assert.Equal("none", Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageBounced>(1)).Bounce);
         await QueueEmptiesAsync(server);
         Assert.Empty(await MailboxAsync(server, "alice", Password));
     }
@@ -195,7 +195,7 @@ public sealed class DeliveryTests
         var status = Assert.Single(Assert.IsType<MultipartReport>(bounce.Parse().Body).OfType<MessageDeliveryStatus>());
         Assert.Equal("5.7.1", status.StatusGroups[1]["Status"]);
         await QueueEmptiesAsync(server);
-        Assert.StartsWith("queued:", Assert.Single(events.Of<DeliveryEvents.MessageBounced>()).Bounce);
+        Assert.StartsWith("queued:", Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageBounced>(1)).Bounce);
     }
 
     [Fact]
@@ -230,7 +230,7 @@ public sealed class DeliveryTests
         await QueueEmptiesAsync(server);
         Assert.Equal(6, sink.Accepted.Count);
         Assert.Equal(2, sink.Connections);
-        Assert.Equal(6, events.Of<DeliveryEvents.MessageDelivered>().Count);
+        Assert.Equal(6, (await events.WaitForAsync<DeliveryEvents.MessageDelivered>(6)).Count);
     }
 
     [Fact]
@@ -254,8 +254,8 @@ public sealed class DeliveryTests
         await QueueEmptiesAsync(server);
         Assert.Equal(["a@one.test"], Assert.Single(first.Accepted).Recipients);
         Assert.Empty(second.Accepted);
-        Assert.Single(events.Of<DeliveryEvents.MessageDelivered>());
-        Assert.Equal("b@two.test", Assert.Single(events.Of<DeliveryEvents.MessageBounced>()).Recipient);
+        Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageDelivered>(1));
+        Assert.Equal("b@two.test", Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageBounced>(1)).Recipient);
         Assert.Single(await MailboxAsync(server, "alice", Password));
     }
 }
@@ -311,7 +311,8 @@ public sealed class DeliveryLeaseTests
         var recipients = sink.Accepted.SelectMany(m => m.Recipients).ToList();
         Assert.Equal(30, recipients.Count);
         Assert.Equal(30, recipients.Distinct().Count());
-        Assert.Equal(30, firstEvents.Of<DeliveryEvents.MessageDelivered>().Count + secondEvents.Of<DeliveryEvents.MessageDelivered>().Count);
+        await Eventually.AssertAsync(() => Task.FromResult(
+            firstEvents.Of<DeliveryEvents.MessageDelivered>().Count + secondEvents.Of<DeliveryEvents.MessageDelivered>().Count == 30), "30 deliveries published");
     }
 }
 
@@ -357,7 +358,7 @@ public sealed class DeliveryGroupingTests
             await client.DisconnectAsync(true);
         }
 
-        await Eventually.AssertAsync(() => Task.FromResult(events.Of<DeliveryEvents.MessageBounced>().Count == 2), "both recipients bounce");
+        await events.WaitForAsync<DeliveryEvents.MessageBounced>(2);
         Assert.Empty(sink.Accepted);
         Assert.DoesNotContain("C: DATA", sink.Log);
         Assert.All(events.Of<DeliveryEvents.MessageBounced>(), b => Assert.Equal("5.1.1", b.Status));
