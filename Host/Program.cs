@@ -12,6 +12,7 @@ root.Subcommands.Add(CaCommand.Build());
 root.Subcommands.Add(GrantsCommand.Build());
 root.Subcommands.Add(StatusCommand.Build());
 root.Subcommands.Add(AuditCommand.Build());
+root.Subcommands.Add(QueueCommand.Build());
 
 try
 {

@@ -17,7 +17,8 @@ public sealed record MailActorsSettings(
     StorageSettings Storage,
     string ApopKeyFile,
     LimitSettings Limits,
-    string AdminHttp)
+    string AdminHttp,
+    RelaySettings Relay)
 {
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
 }
@@ -61,3 +62,49 @@ public sealed record AuthFailureSettings(
     TimeSpan Block,
     TimeSpan FirstDelay,
     TimeSpan MaxDelay);
+
+/// <summary>
+/// Outbound delivery (SPEC 10). <c>Smarthost</c> is null when mail goes by MX. <c>Routes</c> (domain → next hop,
+/// like Postfix's transport map) and the rest are extensions of SPEC 11 with defaults in hocon/mailactors.conf.
+/// </summary>
+public sealed record RelaySettings(
+    NextHop? Smarthost,
+    IReadOnlyList<TimeSpan> RetrySchedule,
+    TimeSpan GiveUpAfter,
+    IReadOnlyDictionary<string, NextHop> Routes,
+    int ConnectionsPerDestination,
+    TimeSpan PollInterval,
+    TimeSpan Lease,
+    TimeSpan CommandTimeout);
+
+/// <summary>A host (name or address) and TCP port to deliver to.</summary>
+public sealed record NextHop(string Host, int Port)
+{
+    public const int DefaultPort = 25;
+
+    /// <summary>"host" or "host:port" ("[v6]:port" for an IPv6 literal with a port); null when it is neither.</summary>
+    public static NextHop? Parse(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0) return null;
+        if (text.StartsWith('['))
+        {
+            var close = text.IndexOf(']');
+            if (close < 0) return null;
+            var host = text[1..close];
+            var rest = text[(close + 1)..];
+            if (!IPAddress.TryParse(host, out _)) return null;
+            if (rest.Length == 0) return new NextHop(host, DefaultPort);
+            return rest.StartsWith(':') && int.TryParse(rest[1..], out var p6) && p6 is > 0 and <= 65535 ? new NextHop(host, p6) : null;
+        }
+        if (IPAddress.TryParse(text, out var literal) && literal.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            return new NextHop(text, DefaultPort);
+        var colon = text.LastIndexOf(':');
+        var name = colon < 0 ? text : text[..colon];
+        var port = DefaultPort;
+        if (colon >= 0 && !(int.TryParse(text[(colon + 1)..], out port) && port is > 0 and <= 65535)) return null;
+        return Uri.CheckHostName(name) is UriHostNameType.Dns or UriHostNameType.IPv4 ? new NextHop(name, port) : null;
+    }
+
+    public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}

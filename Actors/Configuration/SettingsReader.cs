@@ -76,7 +76,39 @@ public static class SettingsReader
                     Duration(c, "limits.auth-failures.first-delay"),
                     Duration(c, "limits.auth-failures.max-delay")),
                 ShutdownGrace: Duration(c, "limits.shutdown-grace")),
-            AdminHttp: Str(c, "admin.http"));
+            AdminHttp: Str(c, "admin.http"),
+            Relay: Relay(c));
+    }
+
+    private static RelaySettings Relay(Config c)
+    {
+        var smarthostText = Str(c, "relay.smarthost");
+        NextHop? smarthost = null;
+        if (smarthostText.Trim().Length > 0)
+            smarthost = NextHop.Parse(smarthostText)
+                        ?? throw new ConfigurationError($"mailactors.relay.smarthost: \"{smarthostText}\" is not \"host\" or \"host:port\"");
+        var schedule = Guard("relay.retry-schedule", () => c.HasPath("relay.retry-schedule")
+            ? c.GetStringList("relay.retry-schedule").Select(t => ConfigurationFactory.ParseString("d = " + t).GetTimeSpan("d", allowInfinite: false)).ToList()
+            : throw Missing("relay.retry-schedule"));
+        if (schedule.Count == 0 || schedule.Any(d => d <= TimeSpan.Zero))
+            throw new ConfigurationError("mailactors.relay.retry-schedule: name at least one positive duration, like [1m, 5m, 15m]");
+        var routes = new Dictionary<string, NextHop>(StringComparer.OrdinalIgnoreCase);
+        if (c.HasPath("relay.routes"))
+        {
+            var section = c.GetConfig("relay.routes");
+            foreach (var entry in section.Root.GetObject().Items)
+            {
+                var text = entry.Value.GetString() ?? "";
+                routes[entry.Key.Trim('"').TrimEnd('.')] = NextHop.Parse(text)
+                    ?? throw new ConfigurationError($"mailactors.relay.routes.{entry.Key}: \"{text}\" is not \"host\" or \"host:port\"");
+            }
+        }
+        var lease = Duration(c, "relay.lease");
+        if (lease < TimeSpan.FromSeconds(1)) throw new ConfigurationError("mailactors.relay.lease: must be at least 1s");
+        var poll = Duration(c, "relay.poll-interval");
+        if (poll <= TimeSpan.Zero) throw new ConfigurationError("mailactors.relay.poll-interval: must be positive");
+        return new RelaySettings(smarthost, schedule, Duration(c, "relay.give-up-after"), routes,
+            Positive(c, "relay.connections-per-destination"), poll, lease, Duration(c, "relay.command-timeout"));
     }
 
     private static string Str(Config c, string key) =>

@@ -57,6 +57,12 @@ public static class PostgresSchema
         );
         CREATE INDEX ix_outbound_due ON outbound_recipients (next_attempt_utc);
         """,
+        // 3: delivery leases: a claimed recipient belongs to owner_node until lease_until, then any node may take it
+        """
+        ALTER TABLE outbound_recipients ADD COLUMN owner_node text;
+        ALTER TABLE outbound_recipients ADD COLUMN lease_until timestamptz;
+        CREATE INDEX ix_outbound_recipients_message ON outbound_recipients (message);
+        """,
     ];
 
     /// <summary>

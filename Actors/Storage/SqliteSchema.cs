@@ -49,6 +49,12 @@ public static class SqliteSchema
         );
         CREATE INDEX ix_outbound_due ON outbound_recipients (next_attempt_utc);
         """,
+        // 3: delivery leases: a claimed recipient belongs to owner_node until lease_until, then any node may take it
+        """
+        ALTER TABLE outbound_recipients ADD COLUMN owner_node TEXT;
+        ALTER TABLE outbound_recipients ADD COLUMN lease_until TEXT;
+        CREATE INDEX ix_outbound_recipients_message ON outbound_recipients (message);
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

@@ -94,6 +94,7 @@ public sealed class AdminHttpService(
         {
             var live = await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, AskTimeout);
             var queue = await services.Intake.ListQueueAsync();
+            var depth = await services.Outbound.DepthAsync(DateTime.UtcNow);
             var state = cluster.State;
             var oldest = state.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("mail"))
                 .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault();
@@ -105,6 +106,7 @@ public sealed class AdminHttpService(
                 listeners = listeners.Endpoints.Select(l => new { name = l.Name, endpoint = l.Endpoint }),
                 grants = live.Grants.Count,
                 queue = queue.Select(q => new { q.Id, q.QueueId, q.Recipient, q.EnvelopeFrom, q.RelayAccount, q.Attempts, q.NextAttemptUtc }),
+                queue_depth = new { queued = depth.Queued, deferred = depth.Deferred, delivering = depth.Delivering },
             }, GrantView.Json);
         });
     }

@@ -25,7 +25,10 @@ public static class StatusCommand
                     Console.WriteLine($"listener: {l.GetProperty("name").GetString()} {l.GetProperty("endpoint").GetString()}");
                 Console.WriteLine($"grants: {live.GetProperty("grants").GetInt32()} live");
                 var queue = live.GetProperty("queue");
-                Console.WriteLine($"queue: {queue.GetArrayLength()} recipient(s) waiting");
+                var depth = live.GetProperty("queue_depth");
+                Console.WriteLine($"queue: {queue.GetArrayLength()} recipient(s) waiting " +
+                                  $"({depth.GetProperty("queued").GetInt32()} queued, {depth.GetProperty("deferred").GetInt32()} deferred, " +
+                                  $"{depth.GetProperty("delivering").GetInt32()} delivering)");
                 foreach (var q in queue.EnumerateArray())
                     Console.WriteLine($"  {q.GetProperty("queue_id").GetString()}\t<{q.GetProperty("envelope_from").GetString()}> -> <{q.GetProperty("recipient").GetString()}>\tattempts {q.GetProperty("attempts").GetInt32()}");
                 return 0;
@@ -33,7 +36,8 @@ public static class StatusCommand
             Console.WriteLine("node: none running (no answer on mailactors.admin.http)");
             using var services = MailServices.Open(config.Settings);
             var entries = await services.Intake.ListQueueAsync();
-            Console.WriteLine($"queue: {entries.Count} recipient(s) waiting");
+            var d = await services.Outbound.DepthAsync(DateTime.UtcNow);
+            Console.WriteLine($"queue: {entries.Count} recipient(s) waiting ({d.Queued} queued, {d.Deferred} deferred, {d.Delivering} delivering)");
             foreach (var q in entries) Console.WriteLine($"  {q.QueueId}\t<{q.EnvelopeFrom}> -> <{q.Recipient}>\tattempts {q.Attempts}");
             return 0;
         });

@@ -3,6 +3,7 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using MailActors.Audit;
 using MailActors.AuthFailures;
+using MailActors.Delivery;
 using MailActors.Grants;
 using MailActors.Host.Configuration;
 using MailActors.Mailboxes;
@@ -59,7 +60,10 @@ public static class MailActorsServer
                 })
                 .WithShardRegion<MailboxEntity>("mailbox", account => MailboxEntity.Props(account, services.Messages),
                     new MailboxProtocol.MessageExtractor(),
-                    new ShardOptions { Role = "mail", StateStoreMode = StateStoreMode.DData, RememberEntities = false });
+                    new ShardOptions { Role = "mail", StateStoreMode = StateStoreMode.DData, RememberEntities = false })
+                .WithActors((system, registry) => registry.Register<DeliveryManager>(system.ActorOf(DeliveryManager.Props(
+                    DeliveryProfile.Create(settings, services.Outbound, services.Accounts, new DnsMxResolver(),
+                        Akka.Cluster.Cluster.Get(system).SelfAddress.ToString())), "delivery")));
         });
         builder.Services.AddSingleton<ListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ListenerService>());

@@ -12,10 +12,12 @@ public sealed class MailServices : IDisposable
     public required IMessageStore Messages { get; init; }
     public required ApopSecretCipher ApopCipher { get; init; }
     public required IMailIntake Intake { get; init; }
+    public required IOutboundQueue Outbound { get; init; }
 
     public void Dispose()
     {
         (Intake as IDisposable)?.Dispose(); // first: it writes what it was handed
+        (Outbound as IDisposable)?.Dispose();
         (Accounts as IDisposable)?.Dispose();
     }
 
@@ -30,6 +32,7 @@ public sealed class MailServices : IDisposable
                 Accounts = postgres,
                 Messages = postgres,
                 Intake = new PostgresIntake(postgres.DataSource),
+                Outbound = new PostgresOutboundQueue(postgres.DataSource),
                 ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
             };
         }
@@ -40,6 +43,7 @@ public sealed class MailServices : IDisposable
             Accounts = store,
             Messages = store,
             Intake = new SqliteIntake(store.Connect),
+            Outbound = new SqliteOutboundQueue(store.Connect),
             ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
         };
     }

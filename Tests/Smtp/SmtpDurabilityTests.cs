@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using MailActors.Tests.Support;
 using MailKit.Security;
 
@@ -16,7 +13,7 @@ public sealed class SmtpDurabilityTests : IDisposable
     [InlineData(TestStorage.Postgres)]
     public async Task A_message_answered_250_survives_killing_the_server_at_once(TestStorage storage)
     {
-        var smtpPort = FreePort();
+        var smtpPort = ServerProcess.FreePort();
         var config = Path.Combine(_dir, "mail.conf");
         var database = storage == TestStorage.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
         var storageHocon = database is null ? "" : $$"""mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }""";
@@ -28,12 +25,12 @@ public sealed class SmtpDurabilityTests : IDisposable
             }
             {{storageHocon}}
             """);
-        Assert.Equal(0, await RunToEndAsync(config, "pw\n", "user", "add", "carol", "--password-stdin"));
+        Assert.Equal(0, await ServerProcess.RunToEndAsync(config, "pw\n", "user", "add", "carol", "--password-stdin"));
 
-        using var server = Start(config, "serve");
+        using var server = ServerProcess.Start(config, "serve");
         try
         {
-            await using var raw = await ConnectWhenUpAsync(smtpPort, server);
+            await using var raw = await ServerProcess.ConnectWhenUpAsync(smtpPort, server);
             await raw.SmtpCommandAsync("EHLO client.test");
             await raw.SmtpCommandAsync("MAIL FROM:<sender@example.test>");
             Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<carol@example.test>"));
@@ -43,8 +40,7 @@ public sealed class SmtpDurabilityTests : IDisposable
         }
         finally
         {
-            if (!server.HasExited) server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
+            await ServerProcess.KillAsync(server);
         }
 
         try
@@ -63,57 +59,6 @@ public sealed class SmtpDurabilityTests : IDisposable
         {
             if (database is not null) await PostgresServer.DropDatabaseAsync(database);
         }
-    }
-
-    private static async Task<RawClient> ConnectWhenUpAsync(int port, Process server)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            Assert.False(server.HasExited, "the server exited during start-up");
-            try
-            {
-                var raw = await RawClient.ConnectAsync(IPAddress.Loopback, port);
-                Assert.StartsWith("220", await raw.ReadReplyAsync());
-                return raw;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
-    private static Process Start(string config, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mailactors.dll"));
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(config);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task<int> RunToEndAsync(string config, string stdin, params string[] args)
-    {
-        using var process = Start(config, args);
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return process.ExitCode;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public void Dispose()

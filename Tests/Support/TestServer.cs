@@ -41,6 +41,7 @@ public sealed class TestServer : IAsyncDisposable
     public int SmtpPort { get; private set; }
     public int SubmissionPort { get; private set; }
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
+    public ActorSystem System => _host!.Services.GetRequiredService<ActorSystem>();
     public IActorRef GrantLedger => _host!.Services.GetRequiredService<ActorRegistry>().Get<GrantLedgerActor>();
 
     /// <summary>The grant that covers <paramref name="address"/> now, as the ledger answers a session.</summary>
