@@ -46,3 +46,15 @@ public sealed record RelayAccepted(
 
 /// <summary>An administrator changed something: <c>user add|passwd|apop|del</c>, <c>grants revoke</c>.</summary>
 public sealed record AdminChanged(string Action, string Target, string By, string Node, DateTime At) : IAuditFact;
+
+/// <summary>The remote server accepted a relayed message for one recipient (SPEC 10); it left the queue.</summary>
+public sealed record RelayDelivered(
+    string QueueId, string? MessageId, string Recipient, string Destination, string Reply, int Attempts, string Node, DateTime At) : IAuditFact;
+
+/// <summary>
+/// A relayed message failed for one recipient for good (a 5xx, or given up); <paramref name="Bounce"/> says where the
+/// delivery status notification went (<c>local:ACCOUNT</c>, <c>queued:QUEUEID</c>, <c>none</c> for a null sender).
+/// </summary>
+public sealed record RelayBounced(
+    string QueueId, string? MessageId, string Recipient, string Destination, string Reply, string Status, int Attempts, string Bounce,
+    string Node, DateTime At) : IAuditFact;

@@ -32,6 +32,8 @@ public static class FactCodec
         ["relay-refused.v1"] = typeof(RelayRefused),
         ["relay-accepted.v1"] = typeof(RelayAccepted),
         ["admin-changed.v1"] = typeof(AdminChanged),
+        ["relay-delivered.v1"] = typeof(RelayDelivered),
+        ["relay-bounced.v1"] = typeof(RelayBounced),
         ["audit-stream-snapshot.v1"] = typeof(AuditStreamSnapshot),
     };
 

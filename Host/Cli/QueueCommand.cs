@@ -26,6 +26,7 @@ public static class QueueCommand
         {
             var count = await s.Outbound.RetryAsync(parse.GetValue(id)!, parse.GetValue(recipient), DateTime.UtcNow);
             if (count == 0) throw NotQueued(parse.GetValue(id)!, parse.GetValue(recipient));
+            await Admin.AdminAudit.RecordAsync(CommonOptions.Load(parse), "queue retry", Target(parse.GetValue(id)!, parse.GetValue(recipient)));
             Console.WriteLine($"{count} recipient(s) of {parse.GetValue(id)} due now");
         }));
 
@@ -34,6 +35,7 @@ public static class QueueCommand
         {
             var count = await s.Outbound.DeleteAsync(parse.GetValue(id)!, parse.GetValue(recipient));
             if (count == 0) throw NotQueued(parse.GetValue(id)!, parse.GetValue(recipient));
+            await Admin.AdminAudit.RecordAsync(CommonOptions.Load(parse), "queue delete", Target(parse.GetValue(id)!, parse.GetValue(recipient)));
             Console.WriteLine($"deleted {count} recipient(s) of {parse.GetValue(id)}");
         }));
 
@@ -56,4 +58,6 @@ public static class QueueCommand
 
     private static CliError NotQueued(string id, string? recipient) =>
         new(recipient is null ? $"no queued message {id}" : $"no queued recipient <{recipient}> of {id}");
+
+    private static string Target(string queueId, string? recipient) => recipient is null ? queueId : $"{queueId} <{recipient}>";
 }

@@ -57,6 +57,7 @@ public static class MailActorsServer
                     var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
                     var stream = AuditWriter.StreamOf($"{self.Address.Host}:{self.Address.Port}", self.Uid);
                     registry.Register<AuditWriter>(system.ActorOf(AuditWriter.SupervisedProps(stream), "audit"));
+                    system.ActorOf(DeliveryAuditor.Props(registry.Get<AuditWriter>()), "delivery-auditor");
                 })
                 .WithShardRegion<MailboxEntity>("mailbox", account => MailboxEntity.Props(account, services.Messages),
                     new MailboxProtocol.MessageExtractor(),

@@ -73,6 +73,19 @@ public sealed class DeliveryTests
         Assert.Equal(("friend@remote.test", 1, sink.HostPort), (delivered.Recipient, delivered.Attempts, delivered.DestinationHost));
         Assert.StartsWith("250", delivered.Reply);
         Assert.NotNull(delivered.MessageId);
+        var audited = await AuditedAsync(server, "relay-delivered");
+        Assert.Equal(("friend@remote.test", sink.HostPort, delivered.QueueId), (audited.GetProperty("recipient").GetString(),
+            audited.GetProperty("destination").GetString(), audited.GetProperty("queue_id").GetString()));
+    }
+
+    /// <summary>The one fact of this kind in the node's audit stream, read as an auditor does (SPEC 8).</summary>
+    private static async Task<System.Text.Json.JsonElement> AuditedAsync(TestServer server, string kind)
+    {
+        var output = "";
+        await Eventually.AssertAsync(async () =>
+            (output = (await MailActorsCli.RunAsync(server.ConfigFile(), "", "audit", "--kind", kind, "--format", "json")).Out).Contains(kind),
+            $"a {kind} fact is in the audit journal", TimeSpan.FromSeconds(30));
+        return System.Text.Json.JsonDocument.Parse(output.Trim()).RootElement;
     }
 
     [Fact]
@@ -119,6 +132,9 @@ public sealed class DeliveryTests
         Assert.Equal("lost cause", Assert.Single(report.OfType<TextRfc822Headers>()).Message!.Subject);
         var bounced = Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageBounced>(1));
         Assert.Equal(("5.1.1", "local:alice", 1), (bounced.Status, bounced.Bounce, bounced.Attempts));
+        var audited = await AuditedAsync(server, "relay-bounced");
+        Assert.Equal(("nobody@remote.test", "5.1.1", "local:alice"), (audited.GetProperty("recipient").GetString(),
+            audited.GetProperty("status").GetString(), audited.GetProperty("bounce").GetString()));
     }
 
     [Fact]
