@@ -14,11 +14,11 @@ public sealed class DeliveryTests
 {
     private const string Password = "alice-pw";
 
-    private static async Task<(TestServer Server, DeliveryEventLog Events)> StartAsync(string relayHocon)
+    private static async Task<(TestServer Server, DeliveryEventLog Events)> StartAsync(string relayHocon, TestStorage storage = TestStorage.Sqlite)
     {
         var server = await TestServer.StartAsync($$"""
             mailactors.relay { retry-schedule = [1s, 1s], {{relayHocon}} }
-            """);
+            """, storage);
         await server.AddUserAsync("alice", Password);
         return (server, DeliveryEventLog.Attach(server.System));
     }
@@ -86,6 +86,21 @@ public sealed class DeliveryTests
             (output = (await MailActorsCli.RunAsync(server.ConfigFile(), "", "audit", "--kind", kind, "--format", "json")).Out).Contains(kind),
             $"a {kind} fact is in the audit journal", TimeSpan.FromSeconds(30));
         return System.Text.Json.JsonDocument.Parse(output.Trim()).RootElement;
+    }
+
+    [Fact]
+    public async Task On_postgresql_a_451_is_retried_then_delivered_exactly_once()
+    {
+        await using var sink = SmtpSink.Start(new SinkRule(".", "451 4.3.0 try again later", Times: 1));
+        var (server, events) = await StartAsync(Smarthost(sink), TestStorage.Postgres);
+        await using var _ = server;
+
+        await RelayAsync(server, "alice@example.test", "friend@remote.test");
+
+        await QueueEmptiesAsync(server, TimeSpan.FromSeconds(20));
+        Assert.Equal(["friend@remote.test"], Assert.Single(sink.Accepted).Recipients);
+        Assert.Equal(2, Assert.Single(await events.WaitForAsync<DeliveryEvents.MessageDelivered>(1)).Attempts);
+        await StaysAtOneCopyAsync(sink);
     }
 
     [Fact]
