@@ -27,7 +27,7 @@ public sealed record QueueDepth(int Queued, int Deferred, int Delivering)
 /// due, unleased (or lease-expired) recipients with one atomic UPDATE, so no two nodes deliver the same recipient at
 /// once, and a lost node's work is taken over when its leases run out. Every outcome is recorded only while the
 /// recording node still holds the lease (false otherwise: someone else took it over or an operator removed it).
-/// SQLite now; PostgreSQL fills the same interface with the same SQL.
+/// SQLite (<see cref="SqliteOutboundQueue"/>) and PostgreSQL (<see cref="PostgresOutboundQueue"/>).
 /// </summary>
 public interface IOutboundQueue
 {
