@@ -108,13 +108,19 @@ public static class MailMetrics
     /// <summary>
     /// Registers the node's gauges: <paramref name="grants"/> and <paramref name="queue"/> are read at every export,
     /// so they must answer at once from what the node last learned (null: not known yet, nothing exported).
-    /// Also exports the delivery-attempt counter at 0 for each result, so that it is there before the first attempt.
+    /// Also exports the connection counters of each of <paramref name="listeners"/> and the delivery-attempt counter
+    /// for each result at 0, so that they are there before the first connection or attempt.
     /// Dispose to stop exporting the node's gauges.
     /// </summary>
-    public static IDisposable Observe(string node, Func<long?> grants, Func<QueueCounts?> queue)
+    public static IDisposable Observe(string node, IEnumerable<string> listeners, Func<long?> grants, Func<QueueCounts?> queue)
     {
         var gauges = new NodeGauges(grants, queue);
         Nodes[node] = gauges;
+        foreach (var listener in listeners)
+        {
+            OpenConnections.Add(0, Tag("node", node), Tag("listener", listener));
+            AcceptedConnections.Add(0, Tag("node", node), Tag("listener", listener));
+        }
         foreach (var result in new[] { DeliveryResults.Delivered, DeliveryResults.Deferred, DeliveryResults.Failed })
             DeliveryAttempts.Add(0, Tag("node", node), Tag("result", result));
         return new Registration(() => Nodes.TryRemove(new KeyValuePair<string, NodeGauges>(node, gauges)));
