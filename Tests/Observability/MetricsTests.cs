@@ -105,6 +105,34 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Smtp_auth_is_counted_by_result_and_what_it_relays_by_mechanism()
+    {
+        var before = await ScrapeAsync();
+        using (var smtp = await SmtpClients.ConnectAsync(_server, TestServer.Outside, _server.SubmissionPort, SecureSocketOptions.StartTls))
+        {
+            // One mechanism named: given a password alone, MailKit tries PLAIN and then LOGIN, two failures.
+            await Assert.ThrowsAsync<AuthenticationException>(() => smtp.AuthenticateAsync(new SaslMechanismPlain("alice", "wrong")));
+            await smtp.AuthenticateAsync("alice", Password);
+            await smtp.SendAsync(SmtpClients.Message("alice@example.test", "far@remote.test"));
+            await smtp.DisconnectAsync(true);
+        }
+        PrometheusScrape after = null!;
+        await Eventually.AssertAsync(async () =>
+        {
+            after = await ScrapeAsync();
+            return Of(after, "mailactors_connections", L("listener", "submission")) == 0;
+        }, "the session closed");
+
+        double Delta(string name, params (string, string)[] labels) => Of(after, name, labels) - Of(before, name, labels);
+        Assert.Equal(1, Delta("mailactors_authentications_total", L("listener", "submission"), L("mechanism", "smtpauth"), L("result", "success")));
+        Assert.Equal(1, Delta("mailactors_authentications_total", L("listener", "submission"), L("mechanism", "smtpauth"), L("result", "failure")));
+        Assert.Equal(2, Delta("mailactors_authentications_total"));
+        Assert.Equal(1, Delta("mailactors_relayed_recipients_total", L("listener", "submission"), L("mechanism", "smtpauth")));
+        Assert.Equal(1, Delta("mailactors_relayed_recipients_total"));
+        Assert.Equal(1, Delta("mailactors_connections_accepted_total"));
+    }
+
+    [Fact]
     public async Task Live_grants_and_the_outbound_queue_are_gauges_of_what_the_node_last_learned()
     {
         await Eventually.AssertAsync(async () =>
