@@ -51,7 +51,8 @@ public sealed record LimitSettings(
     int MaxConnections,
     TimeSpan IdleTimeout,
     int MaxLineLength,
-    AuthFailureSettings AuthFailures);
+    AuthFailureSettings AuthFailures,
+    TimeSpan ShutdownGrace);
 
 public sealed record AuthFailureSettings(
     int PerAddress,

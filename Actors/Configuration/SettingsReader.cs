@@ -74,7 +74,8 @@ public static class SettingsReader
                     Duration(c, "limits.auth-failures.window"),
                     Duration(c, "limits.auth-failures.block"),
                     Duration(c, "limits.auth-failures.first-delay"),
-                    Duration(c, "limits.auth-failures.max-delay"))),
+                    Duration(c, "limits.auth-failures.max-delay")),
+                ShutdownGrace: Duration(c, "limits.shutdown-grace")),
             AdminHttp: Str(c, "admin.http"));
     }
 

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Net;
 using Akka.Actor;
+using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
 using MailActors.Audit;
@@ -11,7 +13,8 @@ namespace MailActors.Grants;
 /// The POP-before-SMTP grant ledger (SPEC 7): an event-sourced actor, run as a cluster singleton.
 /// Answers come after the event is persisted, so a POP client told +OK can send at once on any node.
 /// A sweep persists <see cref="GrantExpired"/> for what ran out; a check never relies on it.
-/// Its journal is an audit stream: every event is <see cref="Chained"/> to its predecessor.
+/// Its journal is an audit stream: every event is <see cref="Chained"/> to its predecessor. The live grants are
+/// replicated to every node (<see cref="GrantReplication"/>) before a caller is answered.
 /// </summary>
 public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
 {
@@ -27,6 +30,7 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     private GrantLedgerState _state = GrantLedgerState.Empty;
     private readonly HashSet<string> _expiring = [];
     private readonly HashChain _chain = new();
+    private readonly IActorRef? _replicator;
 
     public override string PersistenceId => Id;
     public ITimerScheduler Timers { get; set; } = null!;
@@ -36,11 +40,16 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
         public static readonly Sweep Instance = new();
     }
 
-    public GrantLedgerActor(TimeSpan window, int ipv6Prefix, string node)
+    /// <summary>The replicas have the change (or the write timed out: gossip carries it on): carry on.</summary>
+    private sealed record Replicated(Action Done);
+
+    /// <param name="replicator">this node's DistributedData replicator; null where there is no cluster (the offline CLI).</param>
+    public GrantLedgerActor(TimeSpan window, int ipv6Prefix, string node, IActorRef? replicator = null)
     {
         _window = window;
         _ipv6Prefix = ipv6Prefix;
         _node = node;
+        _replicator = replicator;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -56,29 +65,32 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             _log.Info("Grant ledger recovered: {0} grants held", _state.Grants.Count);
+            _replicator?.Tell(GrantReplication.Reconcile(Akka.Cluster.Cluster.Get(Context.System), _state.LiveAt(DateTime.UtcNow)));
             Timers.StartPeriodicTimer("sweep", Sweep.Instance, SweepInterval);
             Self.Tell(Sweep.Instance);
         });
 
-        Command<Check>(c => Sender.Tell(new CheckResult(_state.ValidAt(GrantKey.Of(c.Address, _ipv6Prefix), DateTime.UtcNow))));
+        Command<Check>(c => Sender.Tell(new CheckResult(_state.ValidAt(GrantKey.Of(IPAddress.Parse(c.Address), _ipv6Prefix), DateTime.UtcNow))));
         Command<List>(_ => Sender.Tell(new Live(_state.LiveAt(DateTime.UtcNow))));
         Command<Earn>(e =>
         {
-            var key = GrantKey.Of(e.Address, _ipv6Prefix);
-            var evt = _state.Earn(key, e.Address.ToString(), e.Account, e.Listener, e.Mechanism, e.Node, e.At, _window);
+            var key = GrantKey.Of(IPAddress.Parse(e.Address), _ipv6Prefix);
+            var evt = _state.Earn(key, e.Address, e.Account, e.Listener, e.Mechanism, e.Node, e.At, _window);
             var sender = Sender;
             Record(evt, () => sender.Tell(new Earned(_state.Grants[key])));
         });
         Command<RevokeKey>(r => Revoke(_state.Grants.Values.Where(g => g.Key == r.Key), r.Reason));
-        Command<RevokeAddress>(r => Revoke(_state.Grants.Values.Where(g => g.Key == GrantKey.Of(r.Address, _ipv6Prefix)), r.Reason));
+        Command<RevokeAddress>(r => Revoke(_state.Grants.Values.Where(g => g.Key == GrantKey.Of(IPAddress.Parse(r.Address), _ipv6Prefix)), r.Reason));
         Command<RevokeAccount>(r => Revoke(_state.OfAccount(r.Account), r.Reason));
         Command<Sweep>(_ => ExpireDue());
+        Command<Replicated>(r => r.Done());
+        Command<IUpdateResponse>(_ => { });
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Grant ledger snapshot failed: {0}", f.Cause.Message));
     }
 
-    public static Props Props(TimeSpan window, int ipv6Prefix, string node) =>
-        Akka.Actor.Props.Create(() => new GrantLedgerActor(window, ipv6Prefix, node));
+    public static Props Props(TimeSpan window, int ipv6Prefix, string node, IActorRef? replicator = null) =>
+        Akka.Actor.Props.Create(() => new GrantLedgerActor(window, ipv6Prefix, node, replicator));
 
     private void Revoke(IEnumerable<Grant> grants, string reason)
     {
@@ -116,9 +128,36 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     {
         PersistAsync(_chain.Link(e), persisted =>
         {
-            _state = _state.Apply((IGrantEvent)persisted.Fact);
-            done();
+            var fact = (IGrantEvent)persisted.Fact;
+            _state = _state.Apply(fact);
             if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(new GrantLedgerSnapshot(_state.Grants.Values.ToList(), persisted.Hash));
+            Replicate(fact, done);
         });
+    }
+
+    private void Replicate(IGrantEvent e, Action done)
+    {
+        var cluster = _replicator is null ? null : Akka.Cluster.Cluster.Get(Context.System);
+        var update = cluster is null ? null : e switch
+        {
+            GrantIssued or GrantRenewed => GrantReplication.Put(cluster, _state.Grants[e.Key]),
+            GrantRevoked => GrantReplication.Remove(cluster, e.Key, GrantReplication.ToEveryNode),
+            // lookups check the expiry themselves: the removal only tidies up, and never takes a renewed grant
+            GrantExpired when !_state.Grants.ContainsKey(e.Key) => GrantReplication.Remove(cluster, e.Key, WriteLocal.Instance),
+            _ => null,
+        };
+        if (update is null)
+        {
+            done();
+            return;
+        }
+        _replicator!.Ask<IUpdateResponse>(update, TimeSpan.FromSeconds(3))
+            .ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully && t.Result is not UpdateSuccess)
+                    _log.Warning("grant {0}: not every node confirmed the change in time ({1}); gossip carries it on", e.Key, t.Result.GetType().Name);
+                return new Replicated(done);
+            })
+            .PipeTo(Self);
     }
 }

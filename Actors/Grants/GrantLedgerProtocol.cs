@@ -2,16 +2,19 @@ using System.Net;
 
 namespace MailActors.Grants;
 
-/// <summary>Messages of the grant ledger singleton. Every command is answered.</summary>
+/// <summary>
+/// Messages of the grant ledger singleton. Every command is answered. They cross the network in a cluster, so
+/// addresses travel as text (IPAddress does not serialize).
+/// </summary>
 public static class GrantLedgerProtocol
 {
     /// <summary>A POP login from outside succeeded: issue or renew the grant of its address. Answered with <see cref="Earned"/> once persisted.</summary>
-    public sealed record Earn(IPAddress Address, string Account, string Listener, string Mechanism, string Node, DateTime At);
+    public sealed record Earn(string Address, string Account, string Listener, string Mechanism, string Node, DateTime At);
 
     public sealed record Earned(Grant Grant);
 
     /// <summary>Does a grant cover this address now? Answered with <see cref="CheckResult"/>.</summary>
-    public sealed record Check(IPAddress Address);
+    public sealed record Check(string Address);
 
     public sealed record CheckResult(Grant? Grant);
 
@@ -22,7 +25,7 @@ public static class GrantLedgerProtocol
     public sealed record RevokeAccount(string Account, string Reason);
 
     /// <summary>Revoke whatever grant covers this address (a brute-force block of the address).</summary>
-    public sealed record RevokeAddress(IPAddress Address, string Reason);
+    public sealed record RevokeAddress(string Address, string Reason);
 
     public sealed record Revoked(IReadOnlyList<Grant> Grants);
 

@@ -3,7 +3,7 @@ using Akka.Actor;
 
 namespace MailActors.Policy;
 
-/// <summary>Messages of the policy singleton.</summary>
+/// <summary>Messages of the policy actor.</summary>
 public static class PolicyProtocol
 {
     /// <summary>Asked once per connection by a session.</summary>
@@ -17,7 +17,7 @@ public static class PolicyProtocol
 }
 
 /// <summary>
-/// The policy actor (a cluster singleton): classifies client addresses and hands each session
+/// The policy actor (one per node: the matrix is configuration): classifies client addresses and hands each session
 /// the part of the matrix that applies to it, so no further round trip is needed per command.
 /// </summary>
 public sealed class PolicyActor : ReceiveActor

@@ -254,7 +254,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                 if (delay.AccountBlocked && name is not null)
                     deps.Grants.Tell(new GrantLedgerProtocol.RevokeAccount(name, "brute-force block of the account"));
                 if (delay.AddressBlocked)
-                    deps.Grants.Tell(new GrantLedgerProtocol.RevokeAddress(IPAddress.Parse(address), "brute-force block of the address"));
+                    deps.Grants.Tell(new GrantLedgerProtocol.RevokeAddress(address, "brute-force block of the address"));
                 await Task.Delay(delay.Wait);
                 return new LoginResult(login, null, null, Pop3Reply.AuthFailed);
             }
@@ -295,7 +295,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
         try
         {
             await deps.Grants.Ask<GrantLedgerProtocol.Earned>(new GrantLedgerProtocol.Earn(
-                client, account, ListenerNames.Of(deps.Listener), MechanismNames.Of(login.Mechanism), deps.Node, DateTime.UtcNow), Pop3SessionDeps.AskTimeout);
+                client.ToString(), account, ListenerNames.Of(deps.Listener), MechanismNames.Of(login.Mechanism), deps.Node, DateTime.UtcNow), Pop3SessionDeps.AskTimeout);
             return null;
         }
         catch (Exception e)

@@ -25,6 +25,7 @@ public static class FactCodec
         ["grant-expired.v1"] = typeof(GrantExpired),
         ["grant-revoked.v1"] = typeof(GrantRevoked),
         ["grant-ledger-snapshot.v1"] = typeof(GrantLedgerSnapshot),
+        ["grant.v1"] = typeof(Grant), // the live grants replicated between nodes
         ["auth-succeeded.v1"] = typeof(AuthSucceeded),
         ["auth-failed.v1"] = typeof(AuthFailed),
         ["policy-refused.v1"] = typeof(PolicyRefused),

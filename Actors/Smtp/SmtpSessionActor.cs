@@ -234,8 +234,8 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     {
         try
         {
-            var result = await deps.Grants.Ask<GrantLedgerProtocol.CheckResult>(new GrantLedgerProtocol.Check(client), SmtpSessionDeps.AskTimeout);
-            return SmtpMachine.GrantChecked(state, check, result.Grant, failed: false, DateTime.UtcNow);
+            var grant = await deps.GrantLookup.FindAsync(client);
+            return SmtpMachine.GrantChecked(state, check, grant, failed: false, DateTime.UtcNow);
         }
         catch (Exception)
         {
@@ -278,7 +278,7 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             if (delay.AccountBlocked && name is not null)
                 deps.Grants.Tell(new GrantLedgerProtocol.RevokeAccount(name, "brute-force block of the account"));
             if (delay.AddressBlocked)
-                deps.Grants.Tell(new GrantLedgerProtocol.RevokeAddress(client, "brute-force block of the address"));
+                deps.Grants.Tell(new GrantLedgerProtocol.RevokeAddress(client.ToString(), "brute-force block of the address"));
             await Task.Delay(delay.Wait);
             return SmtpMachine.Authenticated(state, AuthOutcome.Failed, null);
         }

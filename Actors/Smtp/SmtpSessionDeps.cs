@@ -1,6 +1,7 @@
 using Akka.Actor;
 using MailActors.Accounts;
 using MailActors.Configuration;
+using MailActors.Grants;
 using MailActors.Policy;
 using MailActors.Sessions;
 using MailActors.Storage;
@@ -14,6 +15,7 @@ public sealed record SmtpSessionDeps(
     IActorRef Policy,
     IActorRef AuthFailures,
     IActorRef Grants,
+    IGrantLookup GrantLookup,
     IActorRef Audit,
     string Node,
     AccountDirectory Accounts,

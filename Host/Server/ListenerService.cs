@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.DistributedData;
 using Akka.Hosting;
 using DotNetty.Transport.Channels;
 using MailActors.Accounts;
@@ -36,6 +37,7 @@ public sealed class ListenerService(
 
     public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _endpoints;
     private MultithreadEventLoopGroup? _boss, _workers;
+    private ConnectionGate? _gate;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -50,12 +52,13 @@ public sealed class ListenerService(
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
         var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
         var audit = await registry.GetAsync<AuditWriter>(cancellationToken);
+        var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, settings.PopBeforeSmtp.Ipv6Prefix);
         var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
         var challenges = new ApopChallenge(settings.Hostname);
         var classifier = new ZoneClassifier(settings.Networks);
 
-        var gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
+        var gate = _gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
         log.LogInformation("Accepting at most {Capacity} connections (open-files limit {Limit})", gate.Capacity,
             OpenFilesLimit.Read()?.ToString() ?? "unlimited");
         _boss = new MultithreadEventLoopGroup(1);
@@ -75,7 +78,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, audit, node, accounts, services.Accounts, services.Intake,
+            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, grantLookup, audit, node, accounts, services.Accounts, services.Intake,
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
@@ -99,11 +102,23 @@ public sealed class ListenerService(
         log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(options.Kind), options.Endpoint);
     }
 
+    /// <summary>A graceful stop (SIGTERM): no new connections, and the open sessions get a bounded time to finish.</summary>
+    private async Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + grace;
+        if (_gate!.Open > 0 && grace > TimeSpan.Zero)
+            log.LogInformation("Stopping: waiting up to {Grace} for {Open} open sessions", grace, _gate.Open);
+        while (_gate.Open > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(100, CancellationToken.None);
+        if (_gate.Open > 0) log.LogInformation("Stopping: closing {Open} sessions still open", _gate.Open);
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Bound = false;
         await Task.WhenAll(_listeners.Select(l => l.CloseAsync()));
         if (_boss is null) return;
+        await DrainAsync(services.Settings.Limits.ShutdownGrace, cancellationToken);
         // DotNetty's event loops sometimes never finish their shutdown (a loop spins in ConfirmShutdown):
         // give them a bound so that a stop never hangs.
         var shutdown = Task.WhenAll(

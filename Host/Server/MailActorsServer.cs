@@ -29,6 +29,8 @@ public static class MailActorsServer
         });
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(_ => services); // built by the container, so disposed with it
+        // SIGTERM: the listeners drain for shutdown-grace, then the node leaves the cluster and hands its singletons over.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Limits.ShutdownGrace + TimeSpan.FromSeconds(30));
 
         var table = PolicyTable.FromSettings(settings);
         var classifier = new ZoneClassifier(settings.Networks);
@@ -40,16 +42,17 @@ public static class MailActorsServer
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
-                .WithSingleton<PolicyActor>("policy", PolicyActor.Props(classifier, table),
-                    new ClusterSingletonOptions { Role = "mail" })
                 .WithSingleton<AuthFailureTracker>("auth-failures", AuthFailureTracker.Props(settings.Limits.AuthFailures),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithSingleton<GrantLedgerActor>("grant-ledger",
                     (system, _, _) => GrantLedgerActor.Props(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
-                        Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()),
+                        Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithActors((system, registry) =>
                 {
+                    // The matrix and the networks are configuration, the same on every node: each node decides
+                    // locally, so a session never waits on another node (nor on a failover) to be classified.
+                    registry.Register<PolicyActor>(system.ActorOf(PolicyActor.Props(classifier, table), "policy"));
                     var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
                     var stream = AuditWriter.StreamOf($"{self.Address.Host}:{self.Address.Port}", self.Uid);
                     registry.Register<AuditWriter>(system.ActorOf(AuditWriter.SupervisedProps(stream), "audit"));

@@ -46,7 +46,7 @@ public sealed class PostgresPersistenceTests : IAsyncLifetime
         var ledger = Ledger("ledger-1");
         for (var i = 1; i <= 3; i++)
             await ledger.Ask<GrantLedgerProtocol.Earned>(
-                new GrantLedgerProtocol.Earn(IPAddress.Parse($"198.51.100.{i}"), "alice", "pop3s", "USER", "test-node", DateTime.UtcNow), TimeSpan.FromSeconds(10));
+                new GrantLedgerProtocol.Earn($"198.51.100.{i}", "alice", "pop3s", "USER", "test-node", DateTime.UtcNow), TimeSpan.FromSeconds(10));
         await ledger.GracefulStop(TimeSpan.FromSeconds(10));
 
         var recovered = await Ledger("ledger-2").Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, TimeSpan.FromSeconds(10));

@@ -45,7 +45,7 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <summary>The grant that covers <paramref name="address"/> now, as the ledger answers a session.</summary>
     public async Task<Grant?> GrantForAsync(IPAddress address) =>
-        (await GrantLedger.Ask<GrantLedgerProtocol.CheckResult>(new GrantLedgerProtocol.Check(address), TimeSpan.FromSeconds(5))).Grant;
+        (await GrantLedger.Ask<GrantLedgerProtocol.CheckResult>(new GrantLedgerProtocol.Check(address.ToString()), TimeSpan.FromSeconds(5))).Grant;
     public X509Certificate2 Ca => X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Config().Settings.DataDir, "tls", "ca.pem")));
 
     private TestServer(string extraHocon)

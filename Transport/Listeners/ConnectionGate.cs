@@ -10,6 +10,9 @@ public sealed class ConnectionGate(int capacity)
 
     public int Capacity { get; } = capacity;
 
+    /// <summary>Connections open now.</summary>
+    public int Open => Volatile.Read(ref _open);
+
     public bool TryEnter()
     {
         if (Interlocked.Increment(ref _open) <= Capacity) return true;

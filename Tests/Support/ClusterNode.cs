@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace MailActors.Tests.Support;
+
+/// <summary>
+/// One node of a real cluster: the <c>mailactors</c> executable in its own process, on loopback, with the shipped
+/// cluster profile (<c>hocon/cluster-node.conf</c>) and its per-node values in environment variables, as an operator
+/// runs it. Nodes of one <see cref="TestCluster"/> share the PostgreSQL database and the data folder (keys, TLS).
+/// </summary>
+public sealed class ClusterNode : IAsyncDisposable
+{
+    private readonly string _siteConfig;
+    private readonly string _nodeConfig;
+    private readonly Dictionary<string, string> _environment;
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public string Name { get; }
+    public int RemotingPort { get; }
+    public int AdminPort { get; }
+    public int Pop3Port { get; }
+    public int Pop3sPort { get; }
+    public int SmtpPort { get; }
+    public int SubmissionPort { get; }
+    public string Address => $"akka.tcp://mailactors@127.0.0.1:{RemotingPort}";
+    public bool Running => _process is { HasExited: false };
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public ClusterNode(string name, string siteConfig, string dir, int remotingPort, IReadOnlyList<int> seedPorts)
+    {
+        Name = name;
+        _siteConfig = siteConfig;
+        RemotingPort = remotingPort;
+        (AdminPort, Pop3Port, Pop3sPort, SmtpPort, SubmissionPort) =
+            (TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort());
+        _nodeConfig = Path.Combine(dir, $"{name}.conf");
+        File.WriteAllText(_nodeConfig, $$"""
+            mailactors.listeners {
+              pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.enabled = off
+              smtp.port = {{SmtpPort}}, submission.port = {{SubmissionPort}}
+            }
+            """);
+        _environment = new()
+        {
+            ["MAILACTORS_NODE_PORT"] = RemotingPort.ToString(),
+            ["MAILACTORS_SEED_NODES"] = "[" + string.Join(", ", seedPorts.Select(p => $"\"akka.tcp://mailactors@127.0.0.1:{p}\"")) + "]",
+            ["MAILACTORS_ADMIN_HTTP"] = $"127.0.0.1:{AdminPort}",
+        };
+    }
+
+    public void Start()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mailactors.dll"));
+        foreach (var config in new[] { _siteConfig, Path.Combine(AppContext.BaseDirectory, "hocon", "cluster-node.conf"), _nodeConfig })
+        {
+            start.ArgumentList.Add("--config");
+            start.ArgumentList.Add(config);
+        }
+        start.ArgumentList.Add("serve");
+        foreach (var (key, value) in _environment) start.Environment[key] = value;
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>The node is ready (admin <c>/readyz</c>: listeners bound, member Up, storage answering).</summary>
+    public async Task WaitReadyAsync(TimeSpan within)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            if (!Running) throw new InvalidOperationException($"node {Name} exited during start-up:\n{Log}");
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{AdminPort}/readyz")).IsSuccessStatusCode) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"node {Name} not ready within {within}:\n{Log}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>A crash: no goodbye to the cluster.</summary>
+    public void Kill()
+    {
+        if (Running) _process!.Kill(entireProcessTree: true);
+        _process?.WaitForExit();
+    }
+
+    /// <summary>What an operator's <c>systemctl stop</c> sends: a graceful leave.</summary>
+    public async Task TerminateAsync(TimeSpan within)
+    {
+        if (!Running) return;
+        Process.Start("kill", ["-TERM", _process!.Id.ToString()])!.WaitForExit();
+        using var timeout = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    public async Task<string> GetAsync(string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return await http.GetStringAsync($"http://127.0.0.1:{AdminPort}/{path}");
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Three (or more) <see cref="ClusterNode"/>s on one PostgreSQL database of their own, the first two the seeds.
+/// The site configuration is the test profile; the CA and the APOP key are made once, before any node starts.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("mailactors-cluster-").FullName;
+    public string Database { get; }
+    public string SiteConfig => Path.Combine(Dir, "site.conf");
+    public IReadOnlyList<ClusterNode> Nodes { get; }
+
+    private TestCluster(string database, int nodes, string extraHocon)
+    {
+        Database = database;
+        File.WriteAllText(SiteConfig, $$"""
+            {{MailActors.Host.Configuration.ConfigLoader.EmbeddedText("hocon/test.conf")}}
+            mailactors.data-dir = "{{Dir}}/data"
+            mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }
+            {{extraHocon}}
+            """);
+        var remoting = Enumerable.Range(0, nodes).Select(_ => TestServer.FreePort()).ToList();
+        var seeds = remoting.Take(Math.Min(2, nodes)).ToList();
+        Nodes = remoting.Select((port, i) => new ClusterNode($"node{i + 1}", SiteConfig, Dir, port, seeds)).ToList();
+    }
+
+    public static async Task<TestCluster> StartAsync(int nodes = 3, string extraHocon = "")
+    {
+        var cluster = new TestCluster(await PostgresServer.CreateDatabaseAsync(), nodes, extraHocon);
+        var ca = await MailActorsCli.RunAsync(cluster.SiteConfig, "", "ca", "init");
+        if (ca.Code != 0) throw new InvalidOperationException("ca init: " + ca.Err);
+        cluster.Nodes[0].Start(); // the first seed forms the cluster; the others join it
+        await cluster.Nodes[0].WaitReadyAsync(TimeSpan.FromSeconds(60));
+        foreach (var node in cluster.Nodes.Skip(1)) node.Start();
+        foreach (var node in cluster.Nodes.Skip(1)) await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        return cluster;
+    }
+
+    public async Task AddUserAsync(string name, string password)
+    {
+        var added = await MailActorsCli.RunAsync(SiteConfig, password + "\n", "user", "add", name, "--password-stdin");
+        if (added.Code != 0) throw new InvalidOperationException("user add: " + added.Err);
+    }
+
+    /// <summary>The CA that signed every node's certificate, for MailKit clients.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Ca =>
+        System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Dir, "data", "tls", "ca.pem")));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes) await node.DisposeAsync();
+        await PostgresServer.DropDatabaseAsync(Database);
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+    }
+}
