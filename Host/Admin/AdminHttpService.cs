@@ -58,7 +58,7 @@ public sealed class AdminHttpService(
         }
         _app = app;
         // After the meter provider started: the zero series of the counters are recorded only once it listens.
-        var figures = new NodeFigures(registry.Get<GrantLedgerActor>(), services.Intake);
+        var figures = new NodeFigures(Akka.DistributedData.DistributedData.Get(system).Replicator, registry.Get<GrantLedgerActor>(), services.Intake);
         figures.RefreshIfStale();
         _observed = MailMetrics.Observe(node, listeners.Endpoints.Select(l => l.Name), figures.Grants, figures.Queue);
         log.LogInformation("Admin HTTP on http://{Endpoint}", endpoint);
@@ -110,13 +110,13 @@ public sealed class AdminHttpService(
             try { live = (await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, AskTimeout)).Grants.Count; }
             catch (Exception) { /* shown as unknown: the ledger did not answer */ }
             var queue = await services.Intake.CountQueueAsync();
-            // Every singleton runs on the oldest Up member with the role "mail" (MailActorsServer).
+            // Both singletons run on the oldest Up member with the role "mail" (MailActorsServer); the policy actor runs on every node.
             var oldest = cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("mail"))
                 .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault()?.Address.ToString();
             return Results.Json(new StatusView(
                 cluster.SelfAddress.ToString(),
                 Members(cluster),
-                new Dictionary<string, string?> { ["policy"] = oldest, ["auth-failures"] = oldest, ["grant-ledger"] = oldest },
+                new Dictionary<string, string?> { ["auth-failures"] = oldest, ["grant-ledger"] = oldest },
                 listeners.Endpoints.Select(l => new ListenerView(l.Name, l.Endpoint)).ToList(),
                 live,
                 QueueView.Of(queue)), GrantView.Json);

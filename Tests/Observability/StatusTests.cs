@@ -44,7 +44,7 @@ public sealed class StatusTests : IAsyncLifetime
         var node = Assert.Single(lines, l => l.StartsWith("node: "))["node: ".Length..];
         Assert.Matches(@"^akka\.tcp://mailactors@127\.0\.0\.1:\d+$", node);
         Assert.Equal($"member: {node} Up roles=mail reachable (this node)", Assert.Single(lines, l => l.StartsWith("member: ")));
-        Assert.Equal([$"singleton: policy on {node}", $"singleton: auth-failures on {node}", $"singleton: grant-ledger on {node}"],
+        Assert.Equal([$"singleton: auth-failures on {node}", $"singleton: grant-ledger on {node}"],
             lines.Where(l => l.StartsWith("singleton: ")));
         Assert.Equal(
             [$"listener: pop3 127.0.0.1:{_server.Pop3Port}", $"listener: pop3s 127.0.0.1:{_server.Pop3sPort}", $"listener: apop 127.0.0.1:{_server.ApopPort}",
