@@ -34,8 +34,8 @@ public sealed class ClusterNode : IAsyncDisposable
         Name = name;
         _siteConfig = siteConfig;
         RemotingPort = remotingPort;
-        (AdminPort, Pop3Port, Pop3sPort, SmtpPort, SubmissionPort) =
-            (TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort());
+        var ports = FreePorts(5);
+        (AdminPort, Pop3Port, Pop3sPort, SmtpPort, SubmissionPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         _nodeConfig = Path.Combine(dir, $"{name}.conf");
         File.WriteAllText(_nodeConfig, $$"""
             mailactors.listeners {
@@ -49,6 +49,24 @@ public sealed class ClusterNode : IAsyncDisposable
             ["MAILACTORS_SEED_NODES"] = "[" + string.Join(", ", seedPorts.Select(p => $"\"akka.tcp://mailactors@127.0.0.1:{p}\"")) + "]",
             ["MAILACTORS_ADMIN_HTTP"] = $"127.0.0.1:{AdminPort}",
         };
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> different free ports: every probe stays open until all are picked (closed one by one,
+    /// the kernel may hand the same port out twice, and a node then fails to bind its second listener).
+    /// </summary>
+    public static IReadOnlyList<int> FreePorts(int count)
+    {
+        var probes = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var p in probes) p.Start();
+            return probes.Select(p => ((IPEndPoint)p.LocalEndpoint).Port).ToList();
+        }
+        finally
+        {
+            foreach (var p in probes) p.Stop();
+        }
     }
 
     public void Start()
@@ -137,7 +155,7 @@ public sealed class TestCluster : IAsyncDisposable
             mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }
             {{extraHocon}}
             """);
-        var remoting = Enumerable.Range(0, nodes).Select(_ => TestServer.FreePort()).ToList();
+        var remoting = ClusterNode.FreePorts(nodes);
         var seeds = remoting.Take(Math.Min(2, nodes)).ToList();
         Nodes = remoting.Select((port, i) => new ClusterNode($"node{i + 1}", SiteConfig, Dir, port, seeds)).ToList();
     }
