@@ -45,10 +45,10 @@ public static class MailMetrics
             description: "POP-before-SMTP grants live, as this node last learned from the grant ledger");
         Meter.CreateObservableGauge("mailactors_queue_depth", () =>
             Nodes.SelectMany(n => n.Value.Queue() is { } q
-                ? [new Measurement<long>(q.Waiting, Tag("node", n.Key), Tag("state", "waiting")),
+                ? [new Measurement<long>(q.Queued, Tag("node", n.Key), Tag("state", "queued")),
                    new Measurement<long>(q.Deferred, Tag("node", n.Key), Tag("state", "deferred"))]
                 : Array.Empty<Measurement<long>>()),
-            description: "Relayed recipients in the outbound queue, by state: waiting (not tried yet) or deferred (tried, waiting for a retry)");
+            description: "Relayed recipients in the outbound queue, by state: queued (not tried yet) or deferred (tried, waiting for a retry)");
         Meter.CreateObservableGauge("mailactors_queue_oldest_age_seconds", () =>
             Nodes.SelectMany(n => n.Value.Queue() is { OldestUtc: { } oldest }
                 ? [new Measurement<double>(Math.Max(0, (DateTime.UtcNow - oldest).TotalSeconds), Tag("node", n.Key))]

@@ -32,12 +32,12 @@ public interface IMailIntake
 }
 
 /// <summary>
-/// The outbound queue in figures: recipients never tried yet (<paramref name="Waiting"/>), tried and waiting for a
+/// The outbound queue in figures: recipients never tried yet (<paramref name="Queued"/>), tried and waiting for a
 /// retry (<paramref name="Deferred"/>), and when the oldest of them was accepted (null when the queue is empty).
 /// </summary>
-public sealed record QueueCounts(long Waiting, long Deferred, DateTime? OldestUtc)
+public sealed record QueueCounts(long Queued, long Deferred, DateTime? OldestUtc)
 {
-    public long Total => Waiting + Deferred;
+    public long Total => Queued + Deferred;
 
     public static readonly QueueCounts Empty = new(0, 0, null);
 }

@@ -34,13 +34,13 @@ public sealed record StatusView(
 public sealed record ListenerView(string Name, string Endpoint);
 
 /// <summary>The outbound queue in figures (see <see cref="QueueCounts"/>).</summary>
-public sealed record QueueView(long Waiting, long Deferred, long Total, DateTime? OldestUtc)
+public sealed record QueueView(long Queued, long Deferred, long Total, DateTime? OldestUtc)
 {
-    public static QueueView Of(QueueCounts counts) => new(counts.Waiting, counts.Deferred, counts.Total, counts.OldestUtc);
+    public static QueueView Of(QueueCounts counts) => new(counts.Queued, counts.Deferred, counts.Total, counts.OldestUtc);
 
     public string Line(DateTime now) => OldestUtc is not { } oldest
         ? $"queue: {Total} recipient(s) waiting"
-        : $"queue: {Total} recipient(s) waiting ({Waiting} not tried yet, {Deferred} deferred), oldest accepted {Age(now - oldest)} ago";
+        : $"queue: {Total} recipient(s) waiting ({Queued} not tried yet, {Deferred} deferred), oldest accepted {Age(now - oldest)} ago";
 
     public static string Age(TimeSpan age) =>
         age < TimeSpan.Zero ? "0s"

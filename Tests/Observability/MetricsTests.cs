@@ -159,7 +159,7 @@ public sealed class MetricsTests : IAsyncLifetime
         {
             var s = await ScrapeAsync();
             return Of(s, "mailactors_grants_live") == 1
-                && Of(s, "mailactors_queue_depth", L("state", "waiting")) == 2
+                && Of(s, "mailactors_queue_depth", L("state", "queued")) == 2
                 && Of(s, "mailactors_queue_depth", L("state", "deferred")) == 0
                 && s.Matching("mailactors_queue_oldest_age_seconds", ("node", _node)).Any();
         }, "one grant live and two recipients waiting");
