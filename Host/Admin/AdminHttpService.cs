@@ -27,6 +27,7 @@ public sealed class AdminHttpService(
     ActorSystem system, ActorRegistry registry, MailServices services, ListenerService listeners, ILogger<AdminHttpService> log) : IHostedService
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(2);
     private WebApplication? _app;
     private IDisposable? _observed;
 
@@ -75,7 +76,9 @@ public sealed class AdminHttpService(
         app.MapGet("/readyz", async () =>
         {
             string? storage = null;
-            try { await services.Accounts.FindAccountAsync("-"); }
+            // bounded, so that a probe gets its answer before a load balancer's probe timeout, even with the database gone
+            try { await services.Accounts.FindAccountAsync("-").WaitAsync(StorageProbeTimeout); }
+            catch (TimeoutException) { storage = $"no answer within {StorageProbeTimeout.TotalSeconds:0} s"; }
             catch (Exception e) { storage = e.Message; }
             var problems = Readiness.Problems(new ReadinessFacts(listeners.Bound, cluster.SelfAddress.ToString(), Members(cluster), storage));
             return problems.Count == 0 ? Results.Text("ready\n") : Results.Text(string.Join("; ", problems) + "\n", statusCode: 503);
