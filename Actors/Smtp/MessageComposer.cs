@@ -49,7 +49,9 @@ public static class MessageComposer
             { } => $"relay by rule {permit.Rule}",
             null => "local delivery",
         };
-        return $"Received: from {Clean(s.Helo ?? "unknown")} ([{c.Client}])\r\n" +
+        // RFC 5321 §4.1.3: an IPv6 address literal is [IPv6:addr]
+        var literal = c.Client.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"IPv6:{c.Client}" : c.Client.ToString();
+        return $"Received: from {Clean(s.Helo ?? "unknown")} ([{literal}])\r\n" +
                $"\tby {c.Hostname} (MailActors) with {protocol} id {queueId}\r\n" +
                $"\t(listener {Policy.ListenerNames.Of(c.Listener)}; {(c.Tls ? "TLS" : "no TLS")}; {why});\r\n" +
                $"\t{Rfc5322Date(now)}\r\n";
@@ -81,7 +83,8 @@ public static class MessageComposer
         return end < 0 ? message.Length : end + 2;
     }
 
-    private static string Clean(string helo) => new(helo.Where(ch => ch is > ' ' and < '\x7f' and not '(' and not ')').Take(255).ToArray());
+    private static string Clean(string helo) =>
+        new string(helo.Where(ch => ch is > ' ' and < '\x7f' and not '(' and not ')').Take(255).ToArray()) is { Length: > 0 } clean ? clean : "unknown";
 
     private static byte[] Concat(byte[] a, byte[] b)
     {

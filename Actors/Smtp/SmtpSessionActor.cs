@@ -298,7 +298,8 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, deps, log);
             MailMetrics.MessageAccepted(deps.Node, ListenerNames.Of(state.Connection.Listener), message.LocalAccounts.Count,
                 message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? MechanismNames.Of(RelayMechanism(deliver.Envelope)) : null);
-            log.Info($"smtp accepted: id={queueId} client={state.Connection.Client} listener={ListenerNames.Of(state.Connection.Listener)} " +
+            if (log.IsDebugEnabled)
+                log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={ListenerNames.Of(state.Connection.Listener)} " +
                      $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
                      $"relay-account={message.RelayAccount ?? "-"} message-id={message.MessageId ?? "-"}");
             return SmtpMachine.Stored(state, queueId);

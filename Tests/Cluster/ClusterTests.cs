@@ -77,6 +77,31 @@ public sealed class ClusterTests(ThreeNodes three) : IClassFixture<ThreeNodes>
     }
 
     [Fact]
+    public async Task Failed_logins_through_different_nodes_count_together()
+    {
+        await Cluster.AddUserAsync("dave", "dave-pw");
+        for (var i = 0; i < 10; i++) // limits.auth-failures.per-account = 10, spread over the three nodes
+        {
+            await using var raw = await RawClient.ConnectAsync(TestServer.Inside, Node(1 + i % 3).Pop3Port);
+            Assert.StartsWith("-ERR [AUTH]", await raw.LoginAsync("dave", "wrong-" + i));
+        }
+        await using var right = await RawClient.ConnectAsync(TestServer.Inside, Node(2).Pop3Port);
+        Assert.StartsWith("-ERR [LOGIN-DELAY]", await right.LoginAsync("dave", "dave-pw"));
+    }
+
+    [Fact]
+    public void Apop_timestamps_of_two_nodes_never_collide()
+    {
+        var (one, two) = (new MailActors.Pop3.ApopChallenge("mail.test"), new MailActors.Pop3.ApopChallenge("mail.test"));
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 10_000; i++)
+        {
+            Assert.True(seen.Add(one.Next()));
+            Assert.True(seen.Add(two.Next()));
+        }
+    }
+
+    [Fact]
     public async Task Mail_accepted_through_one_node_is_read_through_another()
     {
         await ClusterClients.SendLocalAsync(Node(2), "carol@example.test", "<cluster-1@client.test>");
@@ -152,6 +177,15 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         Assert.True(DateTime.UtcNow >= earned.AddSeconds(12), "never refused before its window ended");
         output.WriteLine($"after kill -9 of the ledger's node: mailbox lock released in {lockBack.TotalSeconds:F1} s, " +
                          $"new grants work in {grantsBack.TotalSeconds:F1} s");
+
+        // SIGTERM is a graceful leave: the node exits by itself, and the survivor sees it gone, not unreachable
+        await c.TerminateAsync(TimeSpan.FromSeconds(60));
+        Assert.False(c.Running);
+        await Eventually.AssertAsync(async () =>
+        {
+            var members = JsonDocument.Parse(await b.GetAsync("status")).RootElement.GetProperty("members").EnumerateArray();
+            return members.All(m => m.GetProperty("address").GetString() != c.Address);
+        }, "the survivor no longer lists the node that left", TimeSpan.FromSeconds(30));
     }
 }
 

@@ -239,6 +239,27 @@ public sealed class DataReaderTests
 
 public sealed class MessageComposerTests
 {
+    private static string ReceivedFor(string client, string helo)
+    {
+        var table = PolicyTable.FromSettings(TestSettings.Default);
+        var connection = new SmtpConnection("mail.test", ListenerKind.Smtp,
+            new PolicyProtocol.ConnectionPolicy(Zone.Inside, ListenerKind.Smtp, table.For(Zone.Inside, ListenerKind.Smtp)),
+            IPAddress.Parse(client), false, true, ["example.test"], 1000, 3, false);
+        var state = new SmtpState(connection, Helo: helo);
+        var envelope = new Envelope("a@example.test",
+            [new Recipient(SmtpAddress.Parse("alice@example.test")!, "alice", null)], null);
+        var message = MessageComposer.Compose(state, envelope, "Subject: x\r\n\r\nbody\r\n"u8.ToArray(), "Q1", DateTimeOffset.UnixEpoch);
+        return System.Text.Encoding.Latin1.GetString(message.LocalCopy).Split("\r\n")[1];
+    }
+
+    [Fact]
+    public void Received_names_an_ipv6_client_as_an_address_literal_and_an_empty_helo_as_unknown()
+    {
+        Assert.Equal("Received: from client.test ([IPv6:2001:db8::5])", ReceivedFor("2001:db8::5", "client.test"));
+        Assert.Equal("Received: from client.test ([192.0.2.7])", ReceivedFor("192.0.2.7", "client.test"));
+        Assert.Equal("Received: from unknown ([192.0.2.7])", ReceivedFor("192.0.2.7", "()"));
+    }
+
     [Fact]
     public void A_message_without_a_header_section_has_no_headers_even_if_its_body_looks_like_them()
     {
