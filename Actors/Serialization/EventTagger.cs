@@ -6,19 +6,17 @@ using MailActors.Grants;
 namespace MailActors.Serialization;
 
 /// <summary>
-/// Tags persisted facts so that queries can read one kind across streams: every fact is tagged <c>audit</c>
-/// and with its kind (<c>relay-accepted</c>, …); the grant ledger's events also <c>grant</c>.
+/// Tags persisted facts so that queries can read one kind across streams: every fact with its kind
+/// (<c>relay-accepted</c>, …); the grant ledger's events also <c>grant</c>. (Each tag is a row of its own.)
 /// </summary>
 public sealed class EventTagger : IWriteEventAdapter
 {
-    public const string Audit = "audit";
-
     public string Manifest(object evt) => string.Empty;
 
     public object ToJournal(object evt) => evt switch
     {
-        Chained { Fact: IGrantEvent } c => new Tagged(c, ImmutableHashSet.Create(Audit, FactCodec.KindOf(c.Manifest), GrantLedgerActor.Tag)),
-        Chained c => new Tagged(c, ImmutableHashSet.Create(Audit, FactCodec.KindOf(c.Manifest))),
+        Chained { Fact: IGrantEvent } c => new Tagged(c, ImmutableHashSet.Create(FactCodec.KindOf(c.Manifest), GrantLedgerActor.Tag)),
+        Chained c => new Tagged(c, ImmutableHashSet.Create(FactCodec.KindOf(c.Manifest))),
         _ => evt,
     };
 }

@@ -20,11 +20,11 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public string Name { get; }
     public int RemotingPort { get; }
-    public int AdminPort { get; }
-    public int Pop3Port { get; }
-    public int Pop3sPort { get; }
-    public int SmtpPort { get; }
-    public int SubmissionPort { get; }
+    public int AdminPort { get; private set; }
+    public int Pop3Port { get; private set; }
+    public int Pop3sPort { get; private set; }
+    public int SmtpPort { get; private set; }
+    public int SubmissionPort { get; private set; }
     public string Address => $"akka.tcp://mailactors@127.0.0.1:{RemotingPort}";
     public bool Running => _process is { HasExited: false };
     public string Log { get { lock (_log) return _log.ToString(); } }
@@ -34,38 +34,45 @@ public sealed class ClusterNode : IAsyncDisposable
         Name = name;
         _siteConfig = siteConfig;
         RemotingPort = remotingPort;
-        var ports = FreePorts(5);
-        (AdminPort, Pop3Port, Pop3sPort, SmtpPort, SubmissionPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         _nodeConfig = Path.Combine(dir, $"{name}.conf");
+        _environment = new()
+        {
+            ["MAILACTORS_NODE_PORT"] = RemotingPort.ToString(),
+            ["MAILACTORS_SEED_NODES"] = "[" + string.Join(", ", seedPorts.Select(p => $"\"akka.tcp://mailactors@127.0.0.1:{p}\"")) + "]",
+        };
+        PickPorts();
+    }
+
+    /// <summary>Free ports for the listeners and the admin endpoint (again, when another test took one meanwhile).</summary>
+    private void PickPorts()
+    {
+        (AdminPort, Pop3Port, Pop3sPort, SmtpPort, SubmissionPort) =
+            (TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort(), TestServer.FreePort());
         File.WriteAllText(_nodeConfig, $$"""
             mailactors.listeners {
               pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.enabled = off
               smtp.port = {{SmtpPort}}, submission.port = {{SubmissionPort}}
             }
             """);
-        _environment = new()
-        {
-            ["MAILACTORS_NODE_PORT"] = RemotingPort.ToString(),
-            ["MAILACTORS_SEED_NODES"] = "[" + string.Join(", ", seedPorts.Select(p => $"\"akka.tcp://mailactors@127.0.0.1:{p}\"")) + "]",
-            ["MAILACTORS_ADMIN_HTTP"] = $"127.0.0.1:{AdminPort}",
-        };
+        _environment["MAILACTORS_ADMIN_HTTP"] = $"127.0.0.1:{AdminPort}";
     }
 
-    /// <summary>
-    /// <paramref name="count"/> different free ports: every probe stays open until all are picked (closed one by one,
-    /// the kernel may hand the same port out twice, and a node then fails to bind its second listener).
-    /// </summary>
-    public static IReadOnlyList<int> FreePorts(int count)
+    /// <summary>Starts the node and waits until it is ready; a port taken by another test meanwhile is picked again.</summary>
+    public async Task StartReadyAsync(TimeSpan within)
     {
-        var probes = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            foreach (var p in probes) p.Start();
-            return probes.Select(p => ((IPEndPoint)p.LocalEndpoint).Port).ToList();
-        }
-        finally
-        {
-            foreach (var p in probes) p.Stop();
+            lock (_log) _log.Clear();
+            Start();
+            try
+            {
+                await WaitReadyAsync(within);
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && Log.Contains("cannot listen on")) // a listener or the admin endpoint, not remoting
+            {
+                PickPorts();
+            }
         }
     }
 
@@ -155,7 +162,7 @@ public sealed class TestCluster : IAsyncDisposable
             mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }
             {{extraHocon}}
             """);
-        var remoting = ClusterNode.FreePorts(nodes);
+        var remoting = Enumerable.Range(0, nodes).Select(_ => TestServer.FreePort()).ToList();
         var seeds = remoting.Take(Math.Min(2, nodes)).ToList();
         Nodes = remoting.Select((port, i) => new ClusterNode($"node{i + 1}", SiteConfig, Dir, port, seeds)).ToList();
     }
@@ -165,10 +172,8 @@ public sealed class TestCluster : IAsyncDisposable
         var cluster = new TestCluster(await PostgresServer.CreateDatabaseAsync(), nodes, extraHocon);
         var ca = await MailActorsCli.RunAsync(cluster.SiteConfig, "", "ca", "init");
         if (ca.Code != 0) throw new InvalidOperationException("ca init: " + ca.Err);
-        cluster.Nodes[0].Start(); // the first seed forms the cluster; the others join it
-        await cluster.Nodes[0].WaitReadyAsync(TimeSpan.FromSeconds(60));
-        foreach (var node in cluster.Nodes.Skip(1)) node.Start();
-        foreach (var node in cluster.Nodes.Skip(1)) await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await cluster.Nodes[0].StartReadyAsync(TimeSpan.FromSeconds(60)); // the first seed forms the cluster; the others join it
+        await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(TimeSpan.FromSeconds(60))));
         return cluster;
     }
 
