@@ -6,6 +6,7 @@ using MailActors.Audit;
 using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Mailboxes;
+using MailActors.Observability;
 using MailActors.Policy;
 using MailActors.Sessions;
 using MailActors.Storage;
@@ -61,9 +62,12 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
 
     private sealed record CommitResult(bool AllRemoved);
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
+        MailMetrics.ConnectionOpened(_deps.Node, ListenerNames.Of(_deps.Listener));
         _deps.Policy.Ask<PolicyProtocol.ConnectionPolicy>(new PolicyProtocol.Classify(_client, _deps.Listener), Pop3SessionDeps.AskTimeout)
             .PipeTo(Self, failure: e => new Status.Failure(e));
+    }
 
     private void Classifying()
     {
@@ -213,6 +217,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                     _deps.Audit.Tell(new Audit.PolicyRefused(_client.ToString(), refused.Name is null ? null : Printable(refused.Name),
                         ListenerNames.Of(_deps.Listener), MechanismNames.Of(refused.Mechanism), refused.Rule, ZoneNames.Of(_policy!.Zone),
                         _deps.Node, DateTime.UtcNow));
+                    MailMetrics.Authenticated(_deps.Node, ListenerNames.Of(_deps.Listener), MechanismNames.Of(refused.Mechanism), MailMetrics.Results.RefusedByPolicy);
                     break;
             }
         }
@@ -312,6 +317,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
                 _client, _policy!.Zone, result.Account!, _deps.Listener, result.Login.Mechanism, result.Login.Rule, DateTime.UtcNow));
             _deps.Audit.Tell(new AuthSucceeded(_client.ToString(), result.Account!, ListenerNames.Of(_deps.Listener),
                 MechanismNames.Of(result.Login.Mechanism), result.Login.Rule, ZoneNames.Of(_policy.Zone), _deps.Node, DateTime.UtcNow));
+            MailMetrics.Authenticated(_deps.Node, ListenerNames.Of(_deps.Listener), MechanismNames.Of(result.Login.Mechanism), MailMetrics.Results.Success);
             Apply(Pop3Machine.LoginSucceeded(state, result.Account!, maildrop));
         }
         else
@@ -321,6 +327,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
             _deps.Audit.Tell(new AuthFailed(_client.ToString(), result.Account ?? Printable(result.Login.Name).ToLowerInvariant(),
                 ListenerNames.Of(_deps.Listener), MechanismNames.Of(result.Login.Mechanism), result.Login.Rule, ZoneNames.Of(_policy!.Zone),
                 result.Reason, _deps.Node, DateTime.UtcNow));
+            MailMetrics.Authenticated(_deps.Node, ListenerNames.Of(_deps.Listener), MechanismNames.Of(result.Login.Mechanism), MailMetrics.Results.Failure);
             Apply(Pop3Machine.LoginFailed(state, result.Refusal!));
         }
         Resume();
@@ -378,6 +385,7 @@ public sealed class Pop3SessionActor : ReceiveActor, IWithStash
 
     protected override void PostStop()
     {
+        MailMetrics.ConnectionClosed(_deps.Node, ListenerNames.Of(_deps.Listener));
         if (_holdsLock) _deps.Mailboxes.Tell(new MailboxProtocol.Release(_account!, Self));
         if (_countedAgainstLimit) _deps.Limiter.Release(_client);
         _log.Info("pop3 session end: client={0} listener={1} zone={2} user={3} outcome={4}",

@@ -5,6 +5,7 @@ using MailActors.Accounts;
 using MailActors.Audit;
 using MailActors.AuthFailures;
 using MailActors.Grants;
+using MailActors.Observability;
 using MailActors.Policy;
 using MailActors.Sessions;
 using MailActors.Storage;
@@ -47,9 +48,12 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
 
     private sealed record EffectDone(SmtpStep Step);
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
+        MailMetrics.ConnectionOpened(_deps.Node, ListenerNames.Of(_deps.Listener));
         _deps.Policy.Ask<PolicyProtocol.ConnectionPolicy>(new PolicyProtocol.Classify(_client, _deps.Listener), SmtpSessionDeps.AskTimeout)
             .PipeTo(Self, failure: e => new Status.Failure(e));
+    }
 
     private void Classifying()
     {
@@ -247,7 +251,11 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             var c = state.Connection;
             var (listener, mechanism, rule, zone) = (ListenerNames.Of(c.Listener), MechanismNames.Of(Mechanism.SmtpAuth),
                 c.Policy.Decide(Mechanism.SmtpAuth, c.Tls).Rule, ZoneNames.Of(c.Policy.Zone));
-            void Audit(IAuditFact fact) => deps.Audit.Tell(fact);
+            void Audit(IAuditFact fact)
+            {
+                deps.Audit.Tell(fact);
+                MailMetrics.Authenticated(deps.Node, listener, mechanism, fact is AuthSucceeded ? MailMetrics.Results.Success : MailMetrics.Results.Failure);
+            }
             AuthFailed AuthFailure(string account, string reason) =>
                 new(address, account, listener, mechanism, rule, zone, reason, deps.Node, DateTime.UtcNow);
             var name = AccountName.Normalize(auth.User, deps.Settings.LocalDomains);
@@ -288,6 +296,8 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             var message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
             await deps.Intake.AcceptAsync(message);
             if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, deps, log);
+            MailMetrics.MessageAccepted(deps.Node, ListenerNames.Of(state.Connection.Listener), message.LocalAccounts.Count,
+                message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? MechanismNames.Of(RelayMechanism(deliver.Envelope)) : null);
             if (log.IsDebugEnabled)
                 log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={ListenerNames.Of(state.Connection.Listener)} " +
                      $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
@@ -309,8 +319,8 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     private static async Task RecordRelayAsync(SmtpState state, Envelope envelope, IncomingMessage message, SmtpSessionDeps deps, ILoggingAdapter log)
     {
         var c = state.Connection;
-        var permit = envelope.Relayed.Select(r => r.Relay).FirstOrDefault(p => p is not null) ?? envelope.SenderPermit!;
-        var mechanism = permit.Grant is not null ? Mechanism.Grant : permit.Account is not null ? Mechanism.SmtpAuth : Mechanism.Network;
+        var permit = RelayPermitOf(envelope);
+        var mechanism = RelayMechanism(envelope);
         var fact = new RelayAccepted(message.QueueId, message.MessageId, envelope.Sender, message.RelayRecipients.Count,
             c.Client.ToString(), ListenerNames.Of(c.Listener), MechanismNames.Of(mechanism), permit.Rule, permit.Account,
             permit.Grant?.Key, permit.Grant?.IssuedAt, deps.Node, DateTime.UtcNow);
@@ -323,6 +333,13 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             log.Error("smtp {0}: audit record of relayed message {1} not written: {2}", c.Client, message.QueueId, e.Message);
         }
     }
+
+    private static RelayPermit RelayPermitOf(Envelope envelope) =>
+        envelope.Relayed.Select(r => r.Relay).FirstOrDefault(p => p is not null) ?? envelope.SenderPermit!;
+
+    /// <summary>What let the message's relayed recipients out: a grant, SMTP AUTH, or the client's network.</summary>
+    private static Mechanism RelayMechanism(Envelope envelope) =>
+        RelayPermitOf(envelope) is var permit && permit.Grant is not null ? Mechanism.Grant : permit.Account is not null ? Mechanism.SmtpAuth : Mechanism.Network;
 
     private void Finish(string? reply, string outcome)
     {
@@ -337,6 +354,7 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
 
     protected override void PostStop()
     {
+        MailMetrics.ConnectionClosed(_deps.Node, ListenerNames.Of(_deps.Listener));
         if (_countedAgainstLimit) _deps.Limiter.Release(_client);
         _log.Info("smtp session end: client={0} listener={1} zone={2} helo={3} auth={4} outcome={5}",
             _client, ListenerNames.Of(_deps.Listener), (_policy is null ? "-" : ZoneNames.Of(_policy.Zone)),

@@ -26,4 +26,18 @@ public interface IMailIntake
     Task AcceptAsync(IncomingMessage message, CancellationToken ct = default);
 
     Task<IReadOnlyList<QueueEntry>> ListQueueAsync(CancellationToken ct = default);
+
+    /// <summary>How many relayed recipients wait, by whether delivery was tried yet: one aggregate query, for metrics and status.</summary>
+    Task<QueueCounts> CountQueueAsync(CancellationToken ct = default);
+}
+
+/// <summary>
+/// The outbound queue in figures: recipients never tried yet (<paramref name="Queued"/>), tried and waiting for a
+/// retry (<paramref name="Deferred"/>), and when the oldest of them was accepted (null when the queue is empty).
+/// </summary>
+public sealed record QueueCounts(long Queued, long Deferred, DateTime? OldestUtc)
+{
+    public long Total => Queued + Deferred;
+
+    public static readonly QueueCounts Empty = new(0, 0, null);
 }

@@ -38,6 +38,16 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
         return list;
     }
 
+    public async Task<QueueCounts> CountQueueAsync(CancellationToken ct = default)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT count(*) FILTER (WHERE r.attempts = 0), count(*) FILTER (WHERE r.attempts > 0), min(m.created_utc) " +
+            "FROM outbound_recipients r JOIN outbound_messages m ON m.id = r.message");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new QueueCounts(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTime>(2));
+    }
+
     public void Dispose()
     {
         foreach (var c in _committers) c.Dispose(); // each writes what it was handed first

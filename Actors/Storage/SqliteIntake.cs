@@ -76,6 +76,18 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
         return list;
     }
 
+    public async Task<QueueCounts> CountQueueAsync(CancellationToken ct = default)
+    {
+        await using var c = _connect();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            "SELECT COALESCE(SUM(r.attempts = 0), 0), COALESCE(SUM(r.attempts > 0), 0), MIN(m.created_utc) " +
+            "FROM outbound_recipients r JOIN outbound_messages m ON m.id = r.message";
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new QueueCounts(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : Utc(r.GetString(2)));
+    }
+
     private static DateTime Utc(string text) => DateTime.Parse(text, null, System.Globalization.DateTimeStyles.RoundtripKind);
 
     private static SqliteCommand Command(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters)

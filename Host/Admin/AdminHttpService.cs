@@ -5,25 +5,31 @@ using Akka.Hosting;
 using MailActors.Audit;
 using MailActors.Grants;
 using MailActors.Host.Server;
+using MailActors.Observability;
 using MailActors.Transport.Listeners;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace MailActors.Host.Admin;
 
 /// <summary>
-/// The admin HTTP endpoint (SPEC 13) on <c>mailactors.admin.http</c>: health, readiness, grants and status,
-/// and what the CLI needs to act on a running node at once. Binds to loopback by default and has no
+/// The admin HTTP endpoint (SPEC 13) on <c>mailactors.admin.http</c>: health, readiness, metrics (Prometheus text
+/// through OpenTelemetry), grants and status, and what the CLI needs to act on a running node at once. Binds to loopback by default and has no
 /// authentication: whoever can reach it administers the node.
 /// </summary>
 public sealed class AdminHttpService(
     ActorSystem system, ActorRegistry registry, MailServices services, ListenerService listeners, ILogger<AdminHttpService> log) : IHostedService
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(2);
     private WebApplication? _app;
+    private IDisposable? _observed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -35,6 +41,11 @@ public sealed class AdminHttpService(
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(endpoint));
+        var node = Cluster.Get(system).SelfAddress.ToString();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("mailactors", serviceInstanceId: node))
+            .WithMetrics(m => m.AddMeter(MailMetrics.MeterName)
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
         Map(app);
         try
@@ -47,6 +58,10 @@ public sealed class AdminHttpService(
             throw new ListenerBindException($"mailactors.admin.http: cannot listen on {endpoint}: {e.Message}");
         }
         _app = app;
+        // After the meter provider started: the zero series of the counters are recorded only once it listens.
+        var figures = new NodeFigures(Akka.DistributedData.DistributedData.Get(system).Replicator, registry.Get<GrantLedgerActor>(), services.Intake);
+        figures.RefreshIfStale();
+        _observed = MailMetrics.Observe(node, listeners.Endpoints.Select(l => l.Name), figures.Grants, figures.Queue);
         log.LogInformation("Admin HTTP on http://{Endpoint}", endpoint);
     }
 
@@ -57,13 +72,15 @@ public sealed class AdminHttpService(
         var cluster = Cluster.Get(system);
 
         app.MapGet("/healthz", () => "ok\n");
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/readyz", async () =>
         {
-            var problems = new List<string>();
-            if (!listeners.Bound) problems.Add("listeners not bound");
-            if (cluster.SelfMember.Status != MemberStatus.Up) problems.Add($"cluster member is {cluster.SelfMember.Status}");
-            try { await services.Accounts.FindAccountAsync("-"); }
-            catch (Exception e) { problems.Add("storage: " + e.Message); }
+            string? storage = null;
+            // bounded, so that a probe gets its answer before a load balancer's probe timeout, even with the database gone
+            try { await services.Accounts.FindAccountAsync("-").WaitAsync(StorageProbeTimeout); }
+            catch (TimeoutException) { storage = $"no answer within {StorageProbeTimeout.TotalSeconds:0} s"; }
+            catch (Exception e) { storage = e.Message; }
+            var problems = Readiness.Problems(new ReadinessFacts(listeners.Bound, cluster.SelfAddress.ToString(), Members(cluster), storage));
             return problems.Count == 0 ? Results.Text("ready\n") : Results.Text(string.Join("; ", problems) + "\n", statusCode: 503);
         });
         app.MapGet("/grants", async () =>
@@ -92,27 +109,34 @@ public sealed class AdminHttpService(
         });
         app.MapGet("/status", async () =>
         {
-            var live = await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, AskTimeout);
-            var queue = await services.Intake.ListQueueAsync();
-            var depth = await services.Outbound.DepthAsync(DateTime.UtcNow);
-            var state = cluster.State;
-            var oldest = state.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("mail"))
-                .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault();
-            return Results.Json(new
-            {
-                node = cluster.SelfAddress.ToString(),
-                members = state.Members.Select(m => new { address = m.Address.ToString(), status = m.Status.ToString() }),
-                singletons = oldest?.Address.ToString(),
-                listeners = listeners.Endpoints.Select(l => new { name = l.Name, endpoint = l.Endpoint }),
-                grants = live.Grants.Count,
-                queue = queue.Select(q => new { q.Id, q.QueueId, q.Recipient, q.EnvelopeFrom, q.RelayAccount, q.Attempts, q.NextAttemptUtc }),
-                queue_depth = new { queued = depth.Queued, deferred = depth.Deferred, delivering = depth.Delivering },
-            }, GrantView.Json);
+            int? live = null;
+            try { live = (await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, AskTimeout)).Grants.Count; }
+            catch (Exception) { /* shown as unknown: the ledger did not answer */ }
+            var queue = await services.Intake.CountQueueAsync();
+            // Both singletons run on the oldest Up member with the role "mail" (MailActorsServer); the policy actor runs on every node.
+            var oldest = cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("mail"))
+                .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault()?.Address.ToString();
+            return Results.Json(new StatusView(
+                cluster.SelfAddress.ToString(),
+                Members(cluster),
+                new Dictionary<string, string?> { ["auth-failures"] = oldest, ["grant-ledger"] = oldest },
+                listeners.Endpoints.Select(l => new ListenerView(l.Name, l.Endpoint)).ToList(),
+                live,
+                QueueView.Of(queue, await services.Outbound.DepthAsync(DateTime.UtcNow))), GrantView.Json);
         });
+    }
+
+    /// <summary>The members as this node sees them; a member is unreachable if any member's failure detector says so.</summary>
+    private static IReadOnlyList<MemberView> Members(Cluster cluster)
+    {
+        var state = cluster.State;
+        return state.Members.Select(m => new MemberView(m.Address.ToString(), m.Status.ToString(), m.Roles.Order().ToList(),
+            !state.Unreachable.Contains(m))).ToList();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _observed?.Dispose();
         if (_app is null) return;
         await _app.StopAsync(cancellationToken);
         await _app.DisposeAsync();
