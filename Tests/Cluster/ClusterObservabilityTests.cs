@@ -66,6 +66,9 @@ public sealed class ClusterObservabilityTests
             (await StatusAsync(a)).Members.Any(m => m.Address == c.Address && !m.Reachable), "a finds c unreachable", TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.OK, await ReadyAsync(a));
         Assert.Equal(HttpStatusCode.OK, await ReadyAsync(b));
+        // the CLI asks b, which has its own failure detector: wait until b, too, has noticed
+        await Eventually.AssertAsync(async () =>
+            (await StatusAsync(b)).Members.All(m => m.Address != c.Address || !m.Reachable), "b finds c unreachable", TimeSpan.FromSeconds(30));
         var whileUnreachable = await MailActorsCli.RunAsync(cli, "", "status");
         // (the resolver may have downed it by the time the command asks: Down, but still listed until removed, or gone)
         if (whileUnreachable.Out.Contains(c.Address))
