@@ -88,6 +88,9 @@ public sealed class ClusterNode : IAsyncDisposable
         start.ArgumentList.Add("serve");
         foreach (var (key, value) in _environment) start.Environment[key] = value;
         _process = Process.Start(start)!;
+        var process = _process;
+        // If the test host goes away without disposing (killed, or a crash), its nodes go with it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { if (!process.HasExited) process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
@@ -170,11 +173,19 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync(int nodes = 3, string extraHocon = "")
     {
         var cluster = new TestCluster(await PostgresServer.CreateDatabaseAsync(), nodes, extraHocon);
-        var ca = await MailActorsCli.RunAsync(cluster.SiteConfig, "", "ca", "init");
-        if (ca.Code != 0) throw new InvalidOperationException("ca init: " + ca.Err);
-        await cluster.Nodes[0].StartReadyAsync(TimeSpan.FromSeconds(60)); // the first seed forms the cluster; the others join it
-        await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(TimeSpan.FromSeconds(60))));
-        return cluster;
+        try
+        {
+            var ca = await MailActorsCli.RunAsync(cluster.SiteConfig, "", "ca", "init");
+            if (ca.Code != 0) throw new InvalidOperationException("ca init: " + ca.Err);
+            await cluster.Nodes[0].StartReadyAsync(TimeSpan.FromSeconds(60)); // the first seed forms the cluster; the others join it
+            await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(TimeSpan.FromSeconds(60))));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync(); // no node outlives a cluster that did not come up
+            throw;
+        }
     }
 
     public async Task AddUserAsync(string name, string password)
