@@ -7,7 +7,7 @@ Subcommands (smtp_vs_postfix.sh calls them; every loop is bounded in count and t
       Reads the greeting (must be 220 within 10 s), then sends one message with smtplib
       (HELO, MAIL, RCPT, DATA) and checks it was stored: Postfix -> one more file in the
       recipient's Maildir/new within 30 s (delivery is asynchronous there); ours -> one more
-      row in the messages table at once (250 after DATA means committed, SPEC 6).
+      row in the messages table at once (250 after DATA means committed, docs/spec.md §6).
       Exit 0 ok, 2 no 220 greeting, 3 a command was refused or the session broke, 4 not stored.
 
   smtp_compare.py series --peers DIR --target postfix|ours --port P --pid PID[,PID] [--db FILE]
@@ -293,7 +293,7 @@ def cmd_table(a):
     notes.append("Accept msg/s = messages / smtp-source wall time (every DATA answered 250). Postfix's 250 means "
                  "the message is fsync'ed in its queue; virtual(8) writes the Maildir file afterwards "
                  "(\"all in Maildir\"). MailActors' 250 means the message row is committed in SQLite (WAL mode; "
-                 "SPEC 6); its row count is checked after every run.")
+                 "docs/spec.md §6); its row count is checked after every run.")
     notes.append(f"Peak RSS/PSS: procmon over the server's process tree, every 0.2 s (PSS every 1 s); Postfix "
                  f"is master + children (up to {nproc_p} processes; RSS sums count shared libraries once per "
                  f"process, PSS does not; idle smtpd/cleanup processes of the previous run live on for up to "

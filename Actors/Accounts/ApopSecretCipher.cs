@@ -5,7 +5,7 @@ namespace MailActors.Accounts;
 
 /// <summary>
 /// APOP needs the secret itself, so it is stored encrypted (AES-256-GCM) with a key kept outside the
-/// database, in a file created on first use with mode 0600 (SPEC 4, 9). Sealed form: nonce | tag | ciphertext.
+/// database, in a file created on first use with mode 0600 (docs/spec.md §4, 9). Sealed form: nonce | tag | ciphertext.
 /// </summary>
 public sealed class ApopSecretCipher
 {

@@ -1,7 +1,7 @@
 namespace MailActors.Audit;
 
 /// <summary>
-/// A fact the audit journal keeps (SPEC 8), besides the grant ledger's own events. Every fact says which
+/// A fact the audit journal keeps (docs/spec.md §8), besides the grant ledger's own events. Every fact says which
 /// node saw it and when (UTC). Persisted as JSON under a versioned manifest (see MailActorsSerializer).
 /// </summary>
 public interface IAuditFact
@@ -47,7 +47,7 @@ public sealed record RelayAccepted(
 /// <summary>An administrator changed something: <c>user add|passwd|apop|del</c>, <c>grants revoke</c>.</summary>
 public sealed record AdminChanged(string Action, string Target, string By, string Node, DateTime At) : IAuditFact;
 
-/// <summary>The remote server accepted a relayed message for one recipient (SPEC 10); it left the queue.</summary>
+/// <summary>The remote server accepted a relayed message for one recipient (docs/spec.md §10); it left the queue.</summary>
 public sealed record RelayDelivered(
     string QueueId, string? MessageId, string Recipient, string Destination, string Reply, int Attempts, string Node, DateTime At) : IAuditFact;
 

@@ -6,7 +6,7 @@ using Akka.Persistence;
 namespace MailActors.Audit;
 
 /// <summary>
-/// One node's audit stream: sessions tell it their facts (SPEC 8) and go on; it persists them in order,
+/// One node's audit stream: sessions tell it their facts (docs/spec.md §8) and go on; it persists them in order,
 /// hash-chained, and the journal batches concurrent writes. One stream per node incarnation, so no two writers
 /// ever share a stream and nothing is replayed at start; <see cref="Record"/> is for a caller that must wait.
 /// </summary>

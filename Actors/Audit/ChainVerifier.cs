@@ -1,7 +1,7 @@
 namespace MailActors.Audit;
 
 /// <summary>
-/// Walks one stream's stored events in sequence order and names every link that does not hold (SPEC 8):
+/// Walks one stream's stored events in sequence order and names every link that does not hold (docs/spec.md §8):
 /// a sequence number missing (a deleted row), contents that no longer match their hash (an edited row),
 /// a predecessor hash that is not the previous event's (a removed or reordered row), an unreadable row.
 /// The check goes on after a break from the stored hash, so one tampered row gives one or two findings.

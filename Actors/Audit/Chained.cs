@@ -5,7 +5,7 @@ using MailActors.Serialization;
 namespace MailActors.Audit;
 
 /// <summary>
-/// A persisted fact with its link in its stream's hash chain (SPEC 8): <see cref="Hash"/> is SHA-256 over the
+/// A persisted fact with its link in its stream's hash chain (docs/spec.md §8): <see cref="Hash"/> is SHA-256 over the
 /// predecessor's hash, the fact's manifest and its canonical JSON bytes, so a changed, removed or reordered
 /// row no longer links. What is hashed is exactly what is stored (<see cref="FactJson"/>).
 /// </summary>

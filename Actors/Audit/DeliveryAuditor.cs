@@ -6,7 +6,7 @@ namespace MailActors.Audit;
 
 /// <summary>
 /// Puts this node's delivery outcomes in its audit stream: each relayed message delivered or bounced, per recipient
-/// (SPEC 8, 10). Deferrals are only logged: the final outcome is the fact an auditor asks about. Every attempt's
+/// (docs/spec.md §8, 10). Deferrals are only logged: the final outcome is the fact an auditor asks about. Every attempt's
 /// result is counted for <c>/metrics</c> (<c>mailactors_delivery_attempts</c>).
 /// </summary>
 public sealed class DeliveryAuditor : ReceiveActor

@@ -3,7 +3,7 @@ using MailActors.Grants;
 namespace MailActors.Audit;
 
 /// <summary>
-/// Answers "who could relay from this address at time T, and what did that grant let out?" (SPEC 8,
+/// Answers "who could relay from this address at time T, and what did that grant let out?" (docs/spec.md §8,
 /// <c>mailactors audit --at T --ip ADDR</c>) from the grant ledger's events and the relay records.
 /// A grant event (issued or renewed) is in force from its time until the earliest of its expiry, the next
 /// renewal and a revocation — the same half-open window the live ledger honours: at its expiry it is over.

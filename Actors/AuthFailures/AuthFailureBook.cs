@@ -3,7 +3,7 @@ using MailActors.Configuration;
 namespace MailActors.AuthFailures;
 
 /// <summary>
-/// Failed logins per client address and per account within a window (SPEC 5): a growing delay before
+/// Failed logins per client address and per account within a window (docs/spec.md §5): a growing delay before
 /// each failure's reply, and a temporary block once a limit is reached. Plain state, no actor.
 /// </summary>
 public sealed class AuthFailureBook(AuthFailureSettings settings)

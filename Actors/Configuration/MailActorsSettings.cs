@@ -3,7 +3,7 @@ using MailActors.Policy;
 
 namespace MailActors.Configuration;
 
-/// <summary>Everything under <c>mailactors { }</c>, read once at start (SPEC 11).</summary>
+/// <summary>Everything under <c>mailactors { }</c>, read once at start (docs/spec.md §11).</summary>
 public sealed record MailActorsSettings(
     string Hostname,
     string DataDir,
@@ -64,8 +64,8 @@ public sealed record AuthFailureSettings(
     TimeSpan MaxDelay);
 
 /// <summary>
-/// Outbound delivery (SPEC 10). <c>Smarthost</c> is null when mail goes by MX. <c>Routes</c> (domain → next hop,
-/// like Postfix's transport map) and the rest are extensions of SPEC 11 with defaults in hocon/mailactors.conf.
+/// Outbound delivery (docs/spec.md §10). <c>Smarthost</c> is null when mail goes by MX. <c>Routes</c> (domain → next hop,
+/// like Postfix's transport map) and the rest are extensions of docs/spec.md §11 with defaults in hocon/mailactors.conf.
 /// </summary>
 public sealed record RelaySettings(
     NextHop? Smarthost,

@@ -32,7 +32,7 @@ public abstract record Route
 }
 
 /// <summary>
-/// Next-hop selection (SPEC 10): relay.smarthost when set; else relay.routes for the domain; else its MX records by
+/// Next-hop selection (docs/spec.md §10): relay.smarthost when set; else relay.routes for the domain; else its MX records by
 /// preference (RFC 5321 5.1), falling back to the domain itself when it has no MX but has an address; a null MX
 /// (RFC 7505, a single "." record) is a permanent failure.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace MailActors.Delivery;
 
 /// <summary>
-/// When a temporarily failed recipient is tried again, and when it is given up (SPEC 10, relay.retry-schedule and
+/// When a temporarily failed recipient is tried again, and when it is given up (docs/spec.md §10, relay.retry-schedule and
 /// relay.give-up-after). After the n-th failed attempt (n = 1, 2, ...) the next one waits schedule[min(n, length) - 1];
 /// the last step repeats. Give-up counts from the message's acceptance, not from the first attempt.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace MailActors.Grants;
 
-/// <summary>A fact of the POP-before-SMTP grant ledger (SPEC 7), persisted and replayed. Times are UTC.</summary>
+/// <summary>A fact of the POP-before-SMTP grant ledger (docs/spec.md §7), persisted and replayed. Times are UTC.</summary>
 public interface IGrantEvent
 {
     string Key { get; }

@@ -4,7 +4,7 @@ using MailActors.Policy;
 
 namespace MailActors.Grants;
 
-/// <summary>What a grant is held by (SPEC 7): an IPv4 address, or an IPv6 prefix (<c>pop-before-smtp.ipv6-prefix</c>).</summary>
+/// <summary>What a grant is held by (docs/spec.md §7): an IPv4 address, or an IPv6 prefix (<c>pop-before-smtp.ipv6-prefix</c>).</summary>
 public static class GrantKey
 {
     public static string Of(IPAddress address, int ipv6Prefix)

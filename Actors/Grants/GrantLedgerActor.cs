@@ -10,7 +10,7 @@ using static MailActors.Grants.GrantLedgerProtocol;
 namespace MailActors.Grants;
 
 /// <summary>
-/// The POP-before-SMTP grant ledger (SPEC 7): an event-sourced actor, run as a cluster singleton.
+/// The POP-before-SMTP grant ledger (docs/spec.md §7): an event-sourced actor, run as a cluster singleton.
 /// Answers come after the event is persisted, so a POP client told +OK can send at once on any node.
 /// A sweep persists <see cref="GrantExpired"/> for what ran out; a check never relies on it.
 /// Its journal is an audit stream: every event is <see cref="Chained"/> to its predecessor. The live grants are

@@ -13,7 +13,7 @@ public interface IGrantLookup
 }
 
 /// <summary>
-/// The live grants replicated to every node (SPEC 7, Akka.DistributedData): the ledger, the only writer, puts a
+/// The live grants replicated to every node (docs/spec.md §7, Akka.DistributedData): the ledger, the only writer, puts a
 /// grant in when it is issued or renewed and takes it out when it is revoked or expires, each after the event is
 /// persisted. Sessions read their own node's replica, so a check costs no network hop and keeps working while the
 /// ledger singleton moves; the expiry is checked at lookup, so a late removal never extends a grant.

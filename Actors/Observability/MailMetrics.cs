@@ -5,7 +5,7 @@ using MailActors.Storage;
 namespace MailActors.Observability;
 
 /// <summary>
-/// Every figure a node exports (SPEC 13), on one <see cref="Meter"/> named <see cref="MeterName"/>. Code calls one
+/// Every figure a node exports (docs/spec.md §13), on one <see cref="Meter"/> named <see cref="MeterName"/>. Code calls one
 /// method where the fact happens; the admin endpoint exports them as Prometheus text. Every measurement carries the
 /// node (its cluster address), so several nodes in one process (the tests) and a scrape of each node stay apart.
 /// Counter names get <c>_total</c> from the Prometheus exporter.

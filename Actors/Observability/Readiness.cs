@@ -7,7 +7,7 @@ public sealed record MemberView(string Address, string Status, IReadOnlyList<str
 public sealed record ReadinessFacts(bool ListenersBound, string SelfAddress, IReadOnlyList<MemberView> Members, string? StorageProblem);
 
 /// <summary>
-/// When a node should get traffic (<c>/readyz</c>, SPEC 13): its listeners are bound, it is an <c>Up</c> member
+/// When a node should get traffic (<c>/readyz</c>, docs/spec.md §13): its listeners are bound, it is an <c>Up</c> member
 /// that no member finds unreachable, its storage answers, and, in a cluster of more than one, it reaches a strict
 /// majority of the Up members (itself included). A node cut off in a minority is exactly the one the split-brain
 /// resolver (keep-majority) will down, so it should not take new sessions meanwhile; a node on the majority side

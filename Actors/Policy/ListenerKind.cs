@@ -1,6 +1,6 @@
 namespace MailActors.Policy;
 
-/// <summary>The five listeners of SPEC 3.</summary>
+/// <summary>The five listeners of docs/spec.md §3.</summary>
 public enum ListenerKind { Pop3, Pop3s, Apop, Smtp, Submission }
 
 public static class ListenerNames

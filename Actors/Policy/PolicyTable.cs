@@ -3,7 +3,7 @@ using MailActors.Configuration;
 namespace MailActors.Policy;
 
 /// <summary>
-/// The off-campus policy matrix of SPEC 3 as data. First matching row wins; no row means refuse.
+/// The off-campus policy matrix of docs/spec.md §3 as data. First matching row wins; no row means refuse.
 /// Refusals name the ports as configured.
 /// </summary>
 public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
@@ -51,7 +51,7 @@ public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
             new("outside-apop-listener-userpass-refused", ZoneMatch.Outside, ListenerKind.Apop, Mechanism.UserPass, Channel.Any, false,
                 $"only APOP (with your APOP password) is accepted on port {apop} from outside the campus; or use POP3 over TLS on port {pop3s}"),
 
-            // APOP's challenge is offered on the apop listener only (SPEC 3).
+            // APOP's challenge is offered on the apop listener only (docs/spec.md §3).
             new("apop-only-on-apop-listener", ZoneMatch.Any, ListenerKind.Pop3, Mechanism.Apop, Channel.Any, false,
                 $"APOP is offered on port {apop} only; on this port log in with USER and PASS"),
             new("apop-only-on-apop-listener", ZoneMatch.Any, ListenerKind.Pop3s, Mechanism.Apop, Channel.Any, false,

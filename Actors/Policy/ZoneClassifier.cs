@@ -17,7 +17,7 @@ public sealed class ZoneClassifier(NetworkSettings networks)
     public bool IsTrustedProxy(IPAddress address) =>
         networks.TrustedProxies.Any(n => n.Contains(Normalize(address)));
 
-    /// <summary>IPv4-mapped IPv6 (<c>::ffff:a.b.c.d</c>) is the IPv4 address (SPEC 3).</summary>
+    /// <summary>IPv4-mapped IPv6 (<c>::ffff:a.b.c.d</c>) is the IPv4 address (docs/spec.md §3).</summary>
     public static IPAddress Normalize(IPAddress address) =>
         address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }

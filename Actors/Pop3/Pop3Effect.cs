@@ -15,7 +15,7 @@ public abstract record Pop3Effect
     /// <summary>Check credentials and lock the maildrop; answer with <see cref="Pop3Machine.LoginSucceeded"/> or <see cref="Pop3Machine.LoginFailed"/>.</summary>
     public sealed record Login(Mechanism Mechanism, string Name, string Secret, string Rule) : Pop3Effect;
 
-    /// <summary>The policy refused this login mechanism here (SPEC 8: an audited fact). <paramref name="Name"/>: the user name given, if any.</summary>
+    /// <summary>The policy refused this login mechanism here (docs/spec.md §8: an audited fact). <paramref name="Name"/>: the user name given, if any.</summary>
     public sealed record PolicyRefused(Mechanism Mechanism, string Rule, string? Name) : Pop3Effect;
 
     /// <summary>Write the reply, then negotiate TLS; discard whatever the client sent meanwhile.</summary>

@@ -5,7 +5,7 @@ using MailActors.Storage;
 namespace MailActors.Smtp;
 
 /// <summary>
-/// Turns an accepted envelope and its data into what is stored (SPEC 6): a <c>Received:</c> trace header on
+/// Turns an accepted envelope and its data into what is stored (docs/spec.md §6): a <c>Received:</c> trace header on
 /// every copy, <c>Message-ID:</c> and <c>Date:</c> added on submission when missing, <c>Return-Path:</c> on
 /// local copies.
 /// </summary>

@@ -23,7 +23,7 @@ public abstract record SmtpEffect
     /// <summary>Read the message data until &lt;CRLF&gt;.&lt;CRLF&gt;; answer with <see cref="SmtpMachine.DataEnded"/>.</summary>
     public sealed record ReceiveData : SmtpEffect;
 
-    /// <summary>Relaying was refused (SPEC 8: an audited fact). <paramref name="Recipient"/> is null for a submission MAIL.</summary>
+    /// <summary>Relaying was refused (docs/spec.md §8: an audited fact). <paramref name="Recipient"/> is null for a submission MAIL.</summary>
     public sealed record RelayRefused(string Rule, string Reason, string Sender, SmtpAddress? Recipient) : SmtpEffect;
 
     /// <summary>Store every local copy and queue every relayed recipient in one transaction; answer with <see cref="SmtpMachine.Stored"/>.</summary>

@@ -9,7 +9,7 @@ namespace MailActors.Smtp;
 
 /// <summary>
 /// SMTP as a pure state machine (RFC 5321, 3207 STARTTLS, 4954 AUTH, 1870 SIZE, 2920 PIPELINING): a state and
-/// a command in, the next state and the effects out. The relay decision of SPEC 6 is made here, from the
+/// a command in, the next state and the effects out. The relay decision of docs/spec.md §6 is made here, from the
 /// policy rows the session carries and what the grant ledger answered; no sockets, actors or storage.
 /// </summary>
 public static class SmtpMachine
@@ -85,7 +85,7 @@ public static class SmtpMachine
     /// <summary>After STARTTLS the session starts over: no HELO, no transaction, no AUTH carries across (RFC 3207 §4.2).</summary>
     public static SmtpStep TlsStarted(SmtpState s) => new(new SmtpState(s.Connection with { Tls = true }));
 
-    // MAIL (RFC 5321 §4.1.1.2; SIZE: RFC 1870; submission from outside: SPEC 6)
+    // MAIL (RFC 5321 §4.1.1.2; SIZE: RFC 1870; submission from outside: docs/spec.md §6)
     private static SmtpStep Mail(SmtpState s, SmtpCommand.Mail mail)
     {
         var c = s.Connection;
@@ -109,7 +109,7 @@ public static class SmtpMachine
         return Open(s, sender, permit);
     }
 
-    // RCPT (RFC 5321 §4.1.1.3; the relay decision of SPEC 6)
+    // RCPT (RFC 5321 §4.1.1.3; the relay decision of docs/spec.md §6)
     private static SmtpStep Rcpt(SmtpState s, SmtpAddress recipient)
     {
         var c = s.Connection;

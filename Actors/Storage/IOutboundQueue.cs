@@ -23,7 +23,7 @@ public sealed record QueueDepth(int Queued, int Deferred, int Delivering)
 }
 
 /// <summary>
-/// The outbound queue as delivery and operators use it (SPEC 10). Ownership is a lease in the database: a node claims
+/// The outbound queue as delivery and operators use it (docs/spec.md §10). Ownership is a lease in the database: a node claims
 /// due, unleased (or lease-expired) recipients with one atomic UPDATE, so no two nodes deliver the same recipient at
 /// once, and a lost node's work is taken over when its leases run out. Every outcome is recorded only while the
 /// recording node still holds the lease (false otherwise: someone else took it over or an operator removed it).

@@ -2,7 +2,7 @@ namespace MailActors.Storage;
 
 /// <summary>
 /// A message accepted by SMTP, ready to store: one copy per local account and one outbound queue entry per
-/// relayed recipient, all committed together or not at all (SPEC 6).
+/// relayed recipient, all committed together or not at all (docs/spec.md §6).
 /// </summary>
 public sealed record IncomingMessage(
     string QueueId,

@@ -3,7 +3,7 @@ using Npgsql;
 namespace MailActors.Storage;
 
 /// <summary>
-/// The same numbered migrations as <see cref="SqliteSchema"/>, in PostgreSQL types (SPEC 9): identity keys,
+/// The same numbered migrations as <see cref="SqliteSchema"/>, in PostgreSQL types (docs/spec.md §9): identity keys,
 /// text, bytea, and timestamptz where SQLite keeps ISO-8601 UTC text. Several nodes may start at once, so
 /// everything runs in one transaction under a transaction-scoped advisory lock: the first node migrates, the
 /// others wait and then find nothing left to do.

@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace MailActors.Storage;
 
 /// <summary>
-/// The cluster store: accounts and messages on PostgreSQL (SPEC 9), same schema and meaning as
+/// The cluster store: accounts and messages on PostgreSQL (docs/spec.md §9), same schema and meaning as
 /// <see cref="SqliteStore"/>. Every method takes a pooled connection from one data source, so the store is
 /// safe to use from any thread; Npgsql's automatic preparation keeps the hot reads (login, LIST, RETR) prepared.
 /// </summary>

@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace MailActors.Storage;
 
-/// <summary>Numbered, idempotent migrations, applied at start in one transaction each (SPEC 9).</summary>
+/// <summary>Numbered, idempotent migrations, applied at start in one transaction each (docs/spec.md §9).</summary>
 public static class SqliteSchema
 {
     private static readonly string[] Migrations =

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace MailActors.Storage;
 
 /// <summary>
-/// The embedded store: one SQLite file in WAL mode (SPEC 9). Every method opens a pooled
+/// The embedded store: one SQLite file in WAL mode (docs/spec.md §9). Every method opens a pooled
 /// connection, so the store is safe to use from any thread.
 /// </summary>
 public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable

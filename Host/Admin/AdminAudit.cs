@@ -5,7 +5,7 @@ using MailActors.Host.Configuration;
 namespace MailActors.Host.Admin;
 
 /// <summary>
-/// Records an administrator's change in the audit journal (SPEC 8): through the running node's audit stream,
+/// Records an administrator's change in the audit journal (docs/spec.md §8): through the running node's audit stream,
 /// else in a stream of this CLI run's own, written straight to the database (never a stream a node writes).
 /// </summary>
 public static class AdminAudit

@@ -5,7 +5,7 @@ using MailActors.Configuration;
 namespace MailActors.Host.Admin;
 
 /// <summary>
-/// The CLI's way to a running node (SPEC 7: administrative commands take effect within a second): its admin
+/// The CLI's way to a running node (docs/spec.md §7: administrative commands take effect within a second): its admin
 /// endpoint from the same configuration. Null from a call means no node answers there.
 /// </summary>
 public sealed class AdminClient(MailActorsSettings settings)

@@ -19,7 +19,7 @@ using OpenTelemetry.Resources;
 namespace MailActors.Host.Admin;
 
 /// <summary>
-/// The admin HTTP endpoint (SPEC 13) on <c>mailactors.admin.http</c>: health, readiness, metrics (Prometheus text
+/// The admin HTTP endpoint (docs/spec.md §13) on <c>mailactors.admin.http</c>: health, readiness, metrics (Prometheus text
 /// through OpenTelemetry), grants and status, and what the CLI needs to act on a running node at once. Binds to loopback by default and has no
 /// authentication: whoever can reach it administers the node.
 /// </summary>

@@ -12,7 +12,7 @@ using MailActors.Host.Configuration;
 namespace MailActors.Host.Audit;
 
 /// <summary>
-/// Reads every audit stream (the grant ledger's and each node's) from the database with no cluster running (SPEC 8):
+/// Reads every audit stream (the grant ledger's and each node's) from the database with no cluster running (docs/spec.md §8):
 /// the streams are listed by Akka.Persistence.Query (SqlReadJournal), and each is read through the journal plugin. A row that cannot be deserialized is reported in its place, and reading goes
 /// on after it, so that <c>--verify</c> can name it.
 /// </summary>

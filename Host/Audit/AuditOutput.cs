@@ -5,7 +5,7 @@ using MailActors.Audit;
 
 namespace MailActors.Host.Audit;
 
-/// <summary>How <c>mailactors audit</c> prints facts: JSON lines (SPEC 8) or an aligned table for people.</summary>
+/// <summary>How <c>mailactors audit</c> prints facts: JSON lines (docs/spec.md §8) or an aligned table for people.</summary>
 public static class AuditOutput
 {
     private static readonly string[] Leading = ["address", "account"];

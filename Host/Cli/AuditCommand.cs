@@ -9,7 +9,7 @@ using MailActors.Host.Audit;
 namespace MailActors.Host.Cli;
 
 /// <summary>
-/// <c>mailactors audit</c> (SPEC 8, 12): the audit journal replayed from the database, offline — filtered facts,
+/// <c>mailactors audit</c> (docs/spec.md §8, 12): the audit journal replayed from the database, offline — filtered facts,
 /// <c>--at T --ip ADDR</c> (whose grant covered the address then, and what it let out), or <c>--verify</c>.
 /// </summary>
 public static class AuditCommand

@@ -3,7 +3,7 @@ using MailActors.Host.Configuration;
 
 namespace MailActors.Host.Cli;
 
-/// <summary>Options every command takes (SPEC 12).</summary>
+/// <summary>Options every command takes (docs/spec.md §12).</summary>
 public static class CommonOptions
 {
     public static readonly Option<string[]> Config = new("--config")

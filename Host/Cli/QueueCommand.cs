@@ -4,7 +4,7 @@ using MailActors.Storage;
 namespace MailActors.Host.Cli;
 
 /// <summary>
-/// <c>mailactors queue [list] | queue retry ID | queue delete ID</c> (SPEC 12): the outbound queue, straight from the
+/// <c>mailactors queue [list] | queue retry ID | queue delete ID</c> (docs/spec.md §12): the outbound queue, straight from the
 /// database, whether or not a node runs — the nodes' delivery loops read the same rows, so a retry is picked up within
 /// <c>relay.poll-interval</c>. ID is the queue id SMTP answered with ("250 2.0.0 OK: queued as ID"); <c>--recipient</c>
 /// narrows it to one recipient of that message.

@@ -58,7 +58,7 @@ public sealed class MailServices : IDisposable
         if (settings.Storage.Provider == StorageProvider.PostgreSql) OpenPostgres(settings.Storage.ConnectionString).Dispose();
     }
 
-    /// <summary>Connects and migrates; a bad or unreachable database is one line naming the key (SPEC 14), never the password.</summary>
+    /// <summary>Connects and migrates; a bad or unreachable database is one line naming the key (docs/spec.md §14), never the password.</summary>
     private static PostgresStore OpenPostgres(string connectionString)
     {
         const string key = "mailactors.storage.connection-string";

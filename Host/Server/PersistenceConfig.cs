@@ -4,7 +4,7 @@ using MailActors.Storage;
 
 namespace MailActors.Host.Server;
 
-/// <summary>Points the journal, snapshot store and read journal at the configured database (SPEC 9).</summary>
+/// <summary>Points the journal, snapshot store and read journal at the configured database (docs/spec.md §9).</summary>
 public static class PersistenceConfig
 {
     public static Config For(MailActorsSettings settings)

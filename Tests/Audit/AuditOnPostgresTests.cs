@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace MailActors.Tests.Audit;
 
-/// <summary><c>mailactors audit</c> on a PostgreSQL journal (SPEC 8, 9): the same facts, the same chain, found offline.</summary>
+/// <summary><c>mailactors audit</c> on a PostgreSQL journal (docs/spec.md §8, 9): the same facts, the same chain, found offline.</summary>
 public sealed class AuditOnPostgresTests
 {
     [Fact]

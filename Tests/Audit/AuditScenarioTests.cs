@@ -81,7 +81,7 @@ public sealed class AuditScenario : IAsyncLifetime
 }
 
 /// <summary>
-/// <c>mailactors audit</c> on the scenario's database (SPEC 8), field by field; and tampering caught by <c>--verify</c>.
+/// <c>mailactors audit</c> on the scenario's database (docs/spec.md §8), field by field; and tampering caught by <c>--verify</c>.
 /// </summary>
 public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<AuditScenario>
 {

@@ -7,7 +7,7 @@ using MailActors.Serialization;
 
 namespace MailActors.Tests.Audit;
 
-/// <summary>The hash chain, its stored form and its verification, with plain values (SPEC 8).</summary>
+/// <summary>The hash chain, its stored form and its verification, with plain values (docs/spec.md §8).</summary>
 public sealed class HashChainTests : IDisposable
 {
     private static readonly DateTime T0 = new(2026, 11, 27, 10, 40, 0, DateTimeKind.Utc);

@@ -2,7 +2,7 @@ using MailActors.Tests.Support;
 
 namespace MailActors.Tests.Cli;
 
-/// <summary>The real <c>mailactors</c> executable, as an administrator runs it (SPEC 12).</summary>
+/// <summary>The real <c>mailactors</c> executable, as an administrator runs it (docs/spec.md §12).</summary>
 public sealed class CliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mailactors-cli-").FullName;

@@ -7,7 +7,7 @@ using MailActors.Tests.Support;
 namespace MailActors.Tests.Cluster;
 
 /// <summary>
-/// What an operator sees of a three-node cluster of real processes (SPEC 13): <c>mailactors status</c> names every
+/// What an operator sees of a three-node cluster of real processes (docs/spec.md §13): <c>mailactors status</c> names every
 /// member and where the singletons run, each node's <c>/metrics</c> carries its own node label, and when a node dies
 /// the survivors, still a majority, stay ready while they report it unreachable.
 /// </summary>

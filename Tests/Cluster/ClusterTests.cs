@@ -25,7 +25,7 @@ public sealed class ThreeNodes : IAsyncLifetime
 }
 
 /// <summary>
-/// Several nodes behave as one server (issue 4, SPEC 7): grants earned through one node are honoured by every
+/// Several nodes behave as one server (issue 4, docs/spec.md §7): grants earned through one node are honoured by every
 /// node at once, a mailbox is locked cluster-wide, mail accepted by one node is read through another.
 /// </summary>
 public sealed class ClusterTests(ThreeNodes three) : IClassFixture<ThreeNodes>

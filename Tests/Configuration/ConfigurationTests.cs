@@ -7,7 +7,7 @@ using MailActors.Transport.Listeners;
 
 namespace MailActors.Tests.Configuration;
 
-/// <summary>SPEC 11: defaults layered with files; bad values stop start-up with one line naming the key or file.</summary>
+/// <summary>docs/spec.md §11: defaults layered with files; bad values stop start-up with one line naming the key or file.</summary>
 public sealed class ConfigurationTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using MailActors.Tests.Support;
 namespace MailActors.Tests.Delivery;
 
 /// <summary>
-/// Nothing is lost across a crash (SPEC 10): the real executable is killed (SIGKILL) in the middle of an outbound
+/// Nothing is lost across a crash (docs/spec.md §10): the real executable is killed (SIGKILL) in the middle of an outbound
 /// transaction; after a restart the recipient is delivered, once.
 ///
 /// The one duplicate SMTP allows: if the remote answered 250 to the end of DATA and the node died before recording it,

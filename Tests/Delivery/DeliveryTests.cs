@@ -7,7 +7,7 @@ using MimeKit;
 namespace MailActors.Tests.Delivery;
 
 /// <summary>
-/// Outbound delivery end to end (SPEC 10): mail relayed through the real server's SMTP listener (127.0.0.1 is inside)
+/// Outbound delivery end to end (docs/spec.md §10): mail relayed through the real server's SMTP listener (127.0.0.1 is inside)
 /// goes out over real sockets to scripted SMTP sinks; bounces are read back with MailKit's POP3 client.
 /// </summary>
 public sealed class DeliveryTests
@@ -78,7 +78,7 @@ public sealed class DeliveryTests
             audited.GetProperty("destination").GetString(), audited.GetProperty("queue_id").GetString()));
     }
 
-    /// <summary>The one fact of this kind in the node's audit stream, read as an auditor does (SPEC 8).</summary>
+    /// <summary>The one fact of this kind in the node's audit stream, read as an auditor does (docs/spec.md §8).</summary>
     private static async Task<System.Text.Json.JsonElement> AuditedAsync(TestServer server, string kind)
     {
         var output = "";

@@ -7,7 +7,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Observability;
 
 /// <summary>
-/// <c>/metrics</c> on a real node after real POP3 and SMTP sessions (SPEC 13): each figure moves by exactly what the
+/// <c>/metrics</c> on a real node after real POP3 and SMTP sessions (docs/spec.md §13): each figure moves by exactly what the
 /// sessions did, under the node's own label (other test servers in this process export theirs beside it).
 /// </summary>
 public sealed class MetricsTests : IAsyncLifetime

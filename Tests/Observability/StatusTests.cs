@@ -5,7 +5,7 @@ using MailKit.Security;
 
 namespace MailActors.Tests.Observability;
 
-/// <summary><c>mailactors status</c> against a running node, and from the database when none runs (SPEC 12, 13).</summary>
+/// <summary><c>mailactors status</c> against a running node, and from the database when none runs (docs/spec.md §12, 13).</summary>
 public sealed class StatusTests : IAsyncLifetime
 {
     private const string Password = "alice-login-pw";

@@ -3,7 +3,7 @@ using MailActors.Tests.Pop3;
 
 namespace MailActors.Tests.Policy;
 
-/// <summary>The POP3 cells of the SPEC 3 matrix, decided from the data table with the rule named.</summary>
+/// <summary>The POP3 cells of the docs/spec.md §3 matrix, decided from the data table with the rule named.</summary>
 public sealed class PolicyTableTests
 {
     private static readonly PolicyTable Table = PolicyTable.FromSettings(TestSettings.Default);

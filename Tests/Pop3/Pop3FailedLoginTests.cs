@@ -3,7 +3,7 @@ using MailActors.Tests.Support;
 
 namespace MailActors.Tests.Pop3;
 
-/// <summary>SPEC 5: a growing delay per address, then [LOGIN-DELAY] per address or per account; nothing revealed.</summary>
+/// <summary>docs/spec.md §5: a growing delay per address, then [LOGIN-DELAY] per address or per account; nothing revealed.</summary>
 public sealed class Pop3FailedLoginTests : IAsyncLifetime
 {
     private TestServer _server = null!;

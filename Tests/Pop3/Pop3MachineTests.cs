@@ -51,7 +51,7 @@ public sealed class Pop3MachineTests
         Assert.Contains("port 995", Replies(step));
         Assert.Contains("port 11110", Replies(step));
         Assert.StartsWith("-ERR send USER first", Replies(Pop3Machine.Handle(step.State, "PASS x")));
-        var audited = Assert.Single(step.Effects.OfType<PolicyRefused>()); // SPEC 8: the refusal is an audited fact
+        var audited = Assert.Single(step.Effects.OfType<PolicyRefused>()); // docs/spec.md §8: the refusal is an audited fact
         Assert.Equal((Mechanism.UserPass, "alice"), (audited.Mechanism, audited.Name));
         Assert.False(string.IsNullOrEmpty(audited.Rule));
         Assert.Empty(Pop3Machine.Handle(Start(Zone.Inside), "user alice").Effects.OfType<PolicyRefused>());

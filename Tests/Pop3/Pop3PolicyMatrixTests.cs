@@ -20,7 +20,7 @@ public sealed class Pop3ServerFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
 
-/// <summary>Every POP3 cell of SPEC 3, from inside, dial-up and outside, through MailKit and raw sockets.</summary>
+/// <summary>Every POP3 cell of docs/spec.md §3, from inside, dial-up and outside, through MailKit and raw sockets.</summary>
 public sealed class Pop3PolicyMatrixTests(Pop3ServerFixture fixture) : IClassFixture<Pop3ServerFixture>
 {
     private TestServer Server => fixture.Server;

@@ -3,7 +3,7 @@ using MailKit.Security;
 
 namespace MailActors.Tests.Pop3;
 
-/// <summary>Bad input gets a reply or a clean close, never a crash, and never disturbs other sessions (SPEC 14).</summary>
+/// <summary>Bad input gets a reply or a clean close, never a crash, and never disturbs other sessions (docs/spec.md §14).</summary>
 public sealed class Pop3RobustnessTests : IAsyncLifetime
 {
     private TestServer _server = null!;

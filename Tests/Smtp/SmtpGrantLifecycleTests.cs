@@ -6,7 +6,7 @@ using MailKit.Security;
 
 namespace MailActors.Tests.Smtp;
 
-/// <summary>POP-before-SMTP end to end (SPEC 7): refused → POP3S login → accepted → window passes → refused.</summary>
+/// <summary>POP-before-SMTP end to end (docs/spec.md §7): refused → POP3S login → accepted → window passes → refused.</summary>
 public class SmtpGrantLifecycleTests
 {
     /// <summary>Where the servers keep grants and mail; <see cref="SmtpGrantLifecycleOnPostgresTests"/> runs every test on PostgreSQL.</summary>

@@ -5,7 +5,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Storage;
 
 /// <summary>
-/// The real server with <c>storage.provider = "postgresql"</c> (SPEC 9): mail users with MailKit, the grant journal,
+/// The real server with <c>storage.provider = "postgresql"</c> (docs/spec.md §9): mail users with MailKit, the grant journal,
 /// several nodes starting on one fresh database, and a database that cannot be used.
 /// </summary>
 public sealed class PostgresEndToEndTests

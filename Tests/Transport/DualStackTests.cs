@@ -3,7 +3,7 @@ using MailActors.Tests.Support;
 
 namespace MailActors.Tests.Transport;
 
-/// <summary>Bound to "::", a listener serves IPv6 and IPv4; IPv4-mapped addresses are judged as IPv4 (SPEC 3).</summary>
+/// <summary>Bound to "::", a listener serves IPv6 and IPv4; IPv4-mapped addresses are judged as IPv4 (docs/spec.md §3).</summary>
 public sealed class DualStackTests : IAsyncLifetime
 {
     private TestServer _server = null!;

@@ -10,7 +10,7 @@ public sealed record ProxyHeaderReceived(IPEndPoint Source);
 
 /// <summary>
 /// First in every pipeline. From a trusted proxy, the connection must begin with a PROXY header (else it is closed);
-/// from anyone else, a PROXY header closes the connection, and anything else passes through untouched (SPEC 3).
+/// from anyone else, a PROXY header closes the connection, and anything else passes through untouched (docs/spec.md §3).
 /// </summary>
 public sealed class ProxyHeaderDecoder(bool fromTrustedProxy) : ByteToMessageDecoder
 {
