@@ -18,7 +18,8 @@ public sealed record MailActorsSettings(
     string ApopKeyFile,
     LimitSettings Limits,
     string AdminHttp,
-    RelaySettings Relay)
+    RelaySettings Relay,
+    Quotas.Quota DefaultQuota)
 {
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
 }

@@ -77,7 +77,8 @@ public static class SettingsReader
                     Duration(c, "limits.auth-failures.max-delay")),
                 ShutdownGrace: Duration(c, "limits.shutdown-grace")),
             AdminHttp: Str(c, "admin.http"),
-            Relay: Relay(c));
+            Relay: Relay(c),
+            DefaultQuota: new Quotas.Quota(Bytes(c, "accounts.default-quota.size"), NotNegative(c, "accounts.default-quota.messages")));
     }
 
     private static RelaySettings Relay(Config c)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using MailActors.Accounts;
+using MailActors.Aliases;
 using MailActors.Grants;
 using MailActors.Policy;
 using static MailActors.Smtp.SmtpEffect;
@@ -129,11 +130,14 @@ public static class SmtpMachine
         return new SmtpStep(s, new CheckGrant(envelope.Sender, recipient));
     }
 
-    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, bool? exists) => exists switch
+    /// <summary>The store's answer to <see cref="FindRecipient"/>, an account or alias expanded (docs/spec.md §4).</summary>
+    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, RecipientResolution answer) => answer switch
     {
-        true => Add(s, new Recipient(asked.Address, asked.Account, null)),
-        false => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
-        null => Refuse(s, SmtpReply.LookupFailed),
+        RecipientResolution.Deliver { Accounts: [var account], Forwards: [] } => Add(s, new Recipient(asked.Address, account, null)),
+        RecipientResolution.Deliver alias => Add(s, new Recipient(asked.Address, null, null, new AliasExpansion(alias.Accounts, alias.Forwards))),
+        RecipientResolution.Unknown => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        RecipientResolution.Full => Refuse(s, SmtpReply.MailboxFull(asked.Address.ToString())),
+        _ => Refuse(s, SmtpReply.LookupFailed),
     };
 
     /// <summary>The ledger's answer to <see cref="CheckGrant"/>. <paramref name="failed"/>: no answer in time: fail closed.</summary>
@@ -203,9 +207,10 @@ public static class SmtpMachine
         };
     }
 
-    /// <summary>The outcome of <see cref="Deliver"/>: the queue id once everything is committed, or null when nothing was.</summary>
-    public static SmtpStep Stored(SmtpState s, string? id) =>
-        new(s, new Reply(id is null ? SmtpReply.StorageFailed : SmtpReply.Queued(id)));
+    /// <summary>The outcome of <see cref="Deliver"/>: the queue id once everything is committed, or null when nothing was
+    /// (<paramref name="fullMailbox"/>: because that mailbox filled up after RCPT; nothing is half-delivered).</summary>
+    public static SmtpStep Stored(SmtpState s, string? id, string? fullMailbox = null) =>
+        new(s, new Reply(id is not null ? SmtpReply.Queued(id) : fullMailbox is not null ? SmtpReply.MailboxFull(fullMailbox) : SmtpReply.StorageFailed));
 
     // AUTH (RFC 4954; PLAIN: RFC 4616; LOGIN as every client speaks it)
     private static SmtpStep Auth(SmtpState s, SmtpCommand.Auth auth)

@@ -2,11 +2,13 @@ using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using MailActors.Accounts;
+using MailActors.Aliases;
 using MailActors.Audit;
 using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Observability;
 using MailActors.Policy;
+using MailActors.Quotas;
 using MailActors.Sessions;
 using MailActors.Storage;
 using static MailActors.Smtp.SmtpEffect;
@@ -222,11 +224,12 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     {
         try
         {
-            return SmtpMachine.RecipientChecked(state, find, await deps.AccountStore.FindAccountAsync(find.Account) is not null);
+            var domain = find.Address.Domain.Length > 0 ? find.Address.Domain : deps.Settings.LocalDomains[0];
+            return SmtpMachine.RecipientChecked(state, find, await deps.Recipients.ResolveAsync(find.Account, domain));
         }
         catch (Exception)
         {
-            return SmtpMachine.RecipientChecked(state, find, null);
+            return SmtpMachine.RecipientChecked(state, find, new RecipientResolution.Unavailable());
         }
     }
 
@@ -297,12 +300,17 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             await deps.Intake.AcceptAsync(message);
             if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, deps, log);
             MailMetrics.MessageAccepted(deps.Node, ListenerNames.Of(state.Connection.Listener), message.LocalAccounts.Count,
-                message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? MechanismNames.Of(RelayMechanism(deliver.Envelope)) : null);
+                message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? RelayMechanismName(deliver.Envelope) : null);
             if (log.IsDebugEnabled)
                 log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={ListenerNames.Of(state.Connection.Listener)} " +
                      $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
                      $"relay-account={message.RelayAccount ?? "-"} message-id={message.MessageId ?? "-"}");
             return SmtpMachine.Stored(state, queueId);
+        }
+        catch (QuotaReachedException full)
+        {
+            log.Info("smtp {0}: message not stored: mailbox {1} filled up after RCPT", state.Connection.Client, full.Account);
+            return SmtpMachine.Stored(state, null, full.Account);
         }
         catch (Exception e)
         {
@@ -320,10 +328,9 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     {
         var c = state.Connection;
         var permit = RelayPermitOf(envelope);
-        var mechanism = RelayMechanism(envelope);
         var fact = new RelayAccepted(message.QueueId, message.MessageId, envelope.Sender, message.RelayRecipients.Count,
-            c.Client.ToString(), ListenerNames.Of(c.Listener), MechanismNames.Of(mechanism), permit.Rule, permit.Account,
-            permit.Grant?.Key, permit.Grant?.IssuedAt, deps.Node, DateTime.UtcNow);
+            c.Client.ToString(), ListenerNames.Of(c.Listener), RelayMechanismName(envelope), permit?.Rule ?? AliasForwardRule, permit?.Account,
+            permit?.Grant?.Key, permit?.Grant?.IssuedAt, deps.Node, DateTime.UtcNow);
         try
         {
             await deps.Audit.Ask<AuditWriter.Recorded>(new AuditWriter.Record(fact), SmtpSessionDeps.AskTimeout);
@@ -334,12 +341,20 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
         }
     }
 
-    private static RelayPermit RelayPermitOf(Envelope envelope) =>
-        envelope.Relayed.Select(r => r.Relay).FirstOrDefault(p => p is not null) ?? envelope.SenderPermit!;
+    /// <summary>Mail relayed only because a local alias forwards it: the server's own mail, on no permit of the client's.</summary>
+    private const string AliasForwardRule = "alias-forward", AliasMechanism = "alias";
 
-    /// <summary>What let the message's relayed recipients out: a grant, SMTP AUTH, or the client's network.</summary>
-    private static Mechanism RelayMechanism(Envelope envelope) =>
-        RelayPermitOf(envelope) is var permit && permit.Grant is not null ? Mechanism.Grant : permit.Account is not null ? Mechanism.SmtpAuth : Mechanism.Network;
+    private static RelayPermit? RelayPermitOf(Envelope envelope) =>
+        envelope.Relayed.Select(r => r.Relay).FirstOrDefault(p => p is not null) ?? envelope.SenderPermit;
+
+    /// <summary>What let the message's relayed recipients out: a grant, SMTP AUTH, the client's network, or only an alias.</summary>
+    private static string RelayMechanismName(Envelope envelope) => RelayPermitOf(envelope) switch
+    {
+        null => AliasMechanism,
+        { Grant: not null } => MechanismNames.Of(Mechanism.Grant),
+        { Account: not null } => MechanismNames.Of(Mechanism.SmtpAuth),
+        _ => MechanismNames.Of(Mechanism.Network),
+    };
 
     private void Finish(string? reply, string outcome)
     {

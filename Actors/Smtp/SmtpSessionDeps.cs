@@ -1,5 +1,6 @@
 using Akka.Actor;
 using MailActors.Accounts;
+using MailActors.Aliases;
 using MailActors.Configuration;
 using MailActors.Grants;
 using MailActors.Policy;
@@ -19,7 +20,7 @@ public sealed record SmtpSessionDeps(
     IActorRef Audit,
     string Node,
     AccountDirectory Accounts,
-    IAccountStore AccountStore,
+    RecipientResolver Recipients,
     IMailIntake Intake,
     ConnectionLimiter Limiter)
 {

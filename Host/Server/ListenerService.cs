@@ -78,7 +78,8 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, grantLookup, audit, node, accounts, services.Accounts, services.Intake,
+            var recipients = new Aliases.RecipientResolver(services.Mailboxes, settings.LocalDomains, settings.DefaultQuota);
+            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, grantLookup, audit, node, accounts, recipients, services.Intake,
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,

@@ -10,6 +10,7 @@ public sealed class MailServices : IDisposable
     public required MailActorsSettings Settings { get; init; }
     public required IAccountStore Accounts { get; init; }
     public required IMessageStore Messages { get; init; }
+    public required IMailboxes Mailboxes { get; init; }
     public required ApopSecretCipher ApopCipher { get; init; }
     public required IMailIntake Intake { get; init; }
     public required IOutboundQueue Outbound { get; init; }
@@ -31,7 +32,8 @@ public sealed class MailServices : IDisposable
                 Settings = settings,
                 Accounts = postgres,
                 Messages = postgres,
-                Intake = new PostgresIntake(postgres.DataSource),
+                Mailboxes = new PostgresMailboxes(postgres.DataSource),
+                Intake = new PostgresIntake(postgres.DataSource, defaultQuota: settings.DefaultQuota),
                 Outbound = new PostgresOutboundQueue(postgres.DataSource),
                 ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
             };
@@ -42,7 +44,8 @@ public sealed class MailServices : IDisposable
             Settings = settings,
             Accounts = store,
             Messages = store,
-            Intake = new SqliteIntake(store.Connect),
+            Mailboxes = new SqliteMailboxes(store.Connect),
+            Intake = new SqliteIntake(store.Connect, settings.DefaultQuota),
             Outbound = new SqliteOutboundQueue(store.Connect),
             ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
         };
