@@ -12,6 +12,7 @@ public static class AliasCheck
         if (targets.Count == 0) return "name at least one target";
         var proposed = new WithAlias(lookups, address, targets.Select(t => t.ToString()).ToList());
         var resolver = new RecipientResolver(proposed, localDomains, Quota.Unlimited);
+        if (await resolver.FindLoopAsync(address, ct) is { } loop) return $"alias loop: {string.Join(" -> ", loop)}";
         foreach (var target in targets)
         {
             switch (target)
@@ -25,7 +26,7 @@ public static class AliasCheck
                     break;
             }
         }
-        return await resolver.FindLoopAsync(address, ct) is { } loop ? $"alias loop: {string.Join(" -> ", loop)}" : null;
+        return null;
     }
 
     /// <summary>The store's lookups as they would be with the proposed alias in place.</summary>

@@ -25,7 +25,8 @@ public abstract record AliasTarget
         return address.Domain.Contains('.') ? new Remote($"{address.LocalPart}@{address.Domain}") : null;
     }
 
-    public override string ToString() => this switch
+    /// <summary>The stored form (sealed, so the derived records print this too).</summary>
+    public sealed override string ToString() => this switch
     {
         Account a => a.Name,
         Local l => l.Address,

@@ -37,7 +37,7 @@ public sealed record DovecotUidList(long UidValidity, IReadOnlyList<UidListEntry
             var rest = line[(space + 1)..];
             if (version == "1")
             {
-                entries.Add(new UidListEntry(uid, new Dictionary<char, string>(), rest.Trim()));
+                entries.Add(new UidListEntry(uid, new Dictionary<char, string>(), BaseName(rest.Trim())));
                 continue;
             }
             // The file name follows the first " :" (or a leading ":"); a file name may itself contain ':' (":2,S").
