@@ -92,7 +92,7 @@ public static class SmtpMachine
         if (s.Helo is null) return Error(s, SmtpReply.HeloFirst);
         if (s.Envelope is not null) return Error(s, SmtpReply.NestedMail);
         if (mail.Size > c.MaxMessageSize) return Error(s, SmtpReply.MessageTooBig(c.MaxMessageSize));
-        if (c.Listener != ListenerKind.Submission) return Open(s, mail.Sender, null);
+        if (!c.Listener.IsSubmission()) return Open(s, mail.Sender, null);
 
         if (Network(c) is { Allowed: true } network) return Open(s, mail.Sender, new RelayPermit(network.Rule, null, null));
         if (s.AuthAccount is { } account) return SenderPermitted(s, mail.Sender, ByAuth(c, account));
