@@ -14,13 +14,14 @@ using MailActors.Pop3;
 using MailActors.Smtp;
 using MailActors.Sessions;
 using MailActors.Transport.Listeners;
+using MailActors.Host.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MailActors.Host.Server;
 
 /// <summary>
-/// Joins the cluster (itself, when no seed nodes are configured), then binds the mail listeners.
+/// Joins the cluster (itself, when no seed nodes are configured), then binds the mail listeners and the web listeners.
 /// Started after Akka, stopped before it.
 /// </summary>
 public sealed class ListenerService(
@@ -38,6 +39,7 @@ public sealed class ListenerService(
     public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _endpoints;
     private MultithreadEventLoopGroup? _boss, _workers;
     private ConnectionGate? _gate;
+    private WebListeners? _web;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -85,6 +87,8 @@ public sealed class ListenerService(
                 classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
+        _web = await WebListeners.StartAsync(settings, certificate, null, log, cancellationToken);
+        if (_web is not null) _endpoints.AddRange(_web.Endpoints);
         Bound = true;
     }
 
@@ -116,6 +120,7 @@ public sealed class ListenerService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Bound = false;
+        if (_web is not null) await _web.DisposeAsync();
         await Task.WhenAll(_listeners.Select(l => l.CloseAsync()));
         if (_boss is null) return;
         await DrainAsync(services.Settings.Limits.ShutdownGrace, cancellationToken);

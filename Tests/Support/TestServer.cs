@@ -44,6 +44,9 @@ public sealed class TestServer : IAsyncDisposable
     public int WebPort { get; private set; }
     public int WebsPort { get; private set; }
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
+
+    /// <summary>The bound listeners, as <c>status</c> lists them.</summary>
+    public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _host!.Services.GetRequiredService<ListenerService>().Endpoints;
     public ActorSystem System => _host!.Services.GetRequiredService<ActorSystem>();
     public IActorRef GrantLedger => _host!.Services.GetRequiredService<ActorRegistry>().Get<GrantLedgerActor>();
 
