@@ -91,7 +91,10 @@ public sealed class ListenerService(
                 classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
-        _web = await WebListeners.StartAsync(settings, certificate, null, log, cancellationToken);
+        var site = new Web.MailSite(settings);
+        var accountPages = new AccountPages(site, Path.Combine(settings.DataDir, "keys", "web"), authenticator, accounts, services.Accounts,
+            services.ApopCipher, grants, facts, new AccountHistory(system, grants), classifier, node);
+        _web = await WebListeners.StartAsync(settings, certificate, accountPages, log, cancellationToken);
         if (_web is not null) _endpoints.AddRange(_web.Endpoints);
         Bound = true;
     }
