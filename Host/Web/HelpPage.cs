@@ -20,8 +20,8 @@ public static class HelpPage
         html.Raw($"<p class=\"zone\" id=\"zone\" data-zone=\"{ZoneNames.Of(zone)}\">{Html.E(t.YouConnectFrom(visitor.ToString()))} <strong>{Html.E(t.ZoneName(zone))}</strong>. {Html.E(t.ZoneAdvice(zone))}</p>\n");
 
         html.Heading(t.ServerHeading, "server");
-        html.Table([t.ServerName, t.YourUserName, t.YourAddresses],
-            [[site.Hostname, t.UserNameExplained(site.Domains[0]), string.Join(", ", site.Domains)]]);
+        html.Definitions([(t.ServerName, site.Hostname), (t.YourUserName, t.UserNameExplained(site.Domains[0])),
+            (t.YourAddresses, string.Join(", ", site.Domains))]);
 
         html.Heading(t.OutsideHeading, "outside");
         html.Table([t.ColumnUse, t.ColumnPort, t.ColumnSecurity, t.ColumnPassword], OutsideRows(site, t));

@@ -28,6 +28,14 @@ public sealed class Html
         return this;
     }
 
+    public Html Definitions(IEnumerable<(string Term, string Description)> entries)
+    {
+        _body.Append("<dl>\n");
+        foreach (var (term, description) in entries) _body.Append($"<dt>{E(term)}</dt><dd>{E(description)}</dd>\n");
+        _body.Append("</dl>\n");
+        return this;
+    }
+
     public Html Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string? caption = null)
     {
         _body.Append("<table>\n");
@@ -59,6 +67,7 @@ public sealed class Html
             label { display: block; margin-top: .6rem; } input { font-size: 1rem; padding: .3rem; max-width: 100%; }
             button { font-size: 1rem; padding: .4rem 1rem; margin-top: .8rem; }
             a { color: #0645ad; }
+            dt { font-weight: bold; } dd { margin: 0 0 .5rem 1rem; }
             </style>
             </head>
             <body>
