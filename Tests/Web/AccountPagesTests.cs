@@ -156,12 +156,7 @@ public sealed partial class AccountPagesTests(WebServerFixture fixture) : IClass
         await Eventually.AssertAsync(async () => (await Facts<AdminChanged>()).Any(f => f is { Action: "user apop", Target: "alice", By: "alice" }),
             "an admin-changed fact by alice", TimeSpan.FromSeconds(30));
 
-        using var apop = await Pop3Clients.ConnectAsync(Server, TestServer.Outside, Server.ApopPort, SecureSocketOptions.None);
-        apop.AuthenticationMechanisms.Clear();
-        apop.AuthenticationMechanisms.Add("APOP");
-        await apop.AuthenticateAsync("alice", "new-apop-secret");
-        Assert.True(apop.IsAuthenticated);
-        await apop.DisconnectAsync(true);
+        await Pop3Clients.AssertApopWorksAsync(Server, "alice", "new-apop-secret");
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MailActors.Tests.Support;
-using MailKit.Security;
 using PuppeteerSharp;
 
 namespace MailActors.Tests.Web;
@@ -85,12 +84,7 @@ public sealed class BrowserTests(WebServerFixture fixture) : IClassFixture<WebSe
         Assert.DoesNotContain("browser-apop-secret", await page.GetContentAsync());
         await page.ScreenshotAsync(Path.Combine(Screenshots, "account-apop-set.png"), new ScreenshotOptions { FullPage = true });
 
-        using var apop = await Pop3Clients.ConnectAsync(Server, TestServer.Outside, Server.ApopPort, SecureSocketOptions.None);
-        apop.AuthenticationMechanisms.Clear();
-        apop.AuthenticationMechanisms.Add("APOP");
-        await apop.AuthenticateAsync("alice", "browser-apop-secret");
-        Assert.True(apop.IsAuthenticated);
-        await apop.DisconnectAsync(true);
+        await Pop3Clients.AssertApopWorksAsync(Server, "alice", "browser-apop-secret");
         Directory.Delete(downloads, true);
     }
 }
