@@ -33,7 +33,7 @@ public sealed class WebListeners : IAsyncDisposable
 
     /// <returns>null when both web listeners are switched off.</returns>
     public static async Task<WebListeners?> StartAsync(MailActorsSettings settings, X509Certificate2 certificate,
-        IWebPages? account, ILogger log, CancellationToken cancellationToken)
+        IWebPages? account, CancellationToken cancellationToken)
     {
         var web = settings.Listeners[ListenerKind.Web];
         var webs = settings.Listeners[ListenerKind.Webs];
@@ -76,7 +76,6 @@ public sealed class WebListeners : IAsyncDisposable
             .Select(a => new Uri(a))
             .Select(u => (u.Scheme == "https" ? "webs" : "web", $"{settings.BindAddress}:{u.Port}"))
             .OrderBy(e => e.Item1).ToList();
-        foreach (var (name, endpoint) in endpoints) log.LogInformation("Listening: {Listener} on {Endpoint}", name, endpoint);
         return new WebListeners(app, endpoints);
     }
 
