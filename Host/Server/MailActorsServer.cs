@@ -33,11 +33,14 @@ public static class MailActorsServer
         // SIGTERM: the listeners drain for shutdown-grace, then the node leaves the cluster and hands its singletons over.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Limits.ShutdownGrace + TimeSpan.FromSeconds(30));
 
+        var fabric = settings.ClusterTls.Enabled ? ClusterFabric.Setup(settings.ClusterTls) : null; // a missing file stops start-up here
         var table = PolicyTable.FromSettings(settings);
         var classifier = new ZoneClassifier(settings.Networks);
         builder.Services.AddAkka("mailactors", (akka, _) =>
         {
-            akka.AddHocon(PersistenceConfig.For(settings).WithFallback(config.Root), HoconAddMode.Prepend)
+            if (fabric is not null) akka.AddSetup(fabric);
+            akka.AddHocon(ClusterFabric.Hocon(settings.ClusterTls, config.Root).WithFallback(PersistenceConfig.For(settings)).WithFallback(config.Root),
+                    HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();

@@ -28,7 +28,7 @@ public sealed class ThreeNodes : IAsyncLifetime
 /// Several nodes behave as one server (issue 4, docs/spec.md §7): grants earned through one node are honoured by every
 /// node at once, a mailbox is locked cluster-wide, mail accepted by one node is read through another.
 /// </summary>
-public sealed class ClusterTests(ThreeNodes three) : IClassFixture<ThreeNodes>
+public sealed partial class ClusterTests(ThreeNodes three) : IClassFixture<ThreeNodes>
 {
     private TestCluster Cluster => three.Cluster;
     private ClusterNode Node(int n) => Cluster.Nodes[n - 1];
