@@ -3,7 +3,9 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using MailActors.Audit;
 using MailActors.AuthFailures;
+using MailActors.Configuration;
 using MailActors.Delivery;
+using MailActors.Files;
 using MailActors.Grants;
 using MailActors.Host.Configuration;
 using MailActors.Mailboxes;
@@ -20,6 +22,9 @@ public static class MailActorsServer
     public static IHost Build(LoadedConfig config, Action<ILoggingBuilder>? logging = null)
     {
         var settings = config.Settings;
+        var tightened = FileModes.Tighten(settings.DataDir,
+            settings.Storage.Provider == StorageProvider.Sqlite ? PersistenceConfig.SqliteDatabasePath(settings) : null,
+            [settings.ApopKeyFile]); // key files an operator placed elsewhere (TLS keys under /etc/ssl, say) are theirs to manage
         var services = MailServices.Open(settings);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o =>
@@ -72,6 +77,10 @@ public static class MailActorsServer
         builder.Services.AddSingleton<ListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ListenerService>());
         builder.Services.AddHostedService<Admin.AdminHttpService>();
-        return builder.Build();
+        var host = builder.Build();
+        if (tightened.Count > 0)
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MailActorsServer))
+                .LogWarning("Tightened file modes found too loose (docs/spec.md §15): {Files}", string.Join(", ", tightened));
+        return host;
     }
 }

@@ -21,6 +21,8 @@ public sealed class ClusterNode : IAsyncDisposable
     private Process? _process;
 
     public string Name { get; }
+    /// <summary>The data folder every node of its cluster shares (site.conf: <c>DIR/data</c>): keys, TLS files, the admin token.</summary>
+    public string DataDir { get; }
     public int RemotingPort { get; }
     public int AdminPort { get; private set; }
     public int Pop3Port { get; private set; }
@@ -36,6 +38,7 @@ public sealed class ClusterNode : IAsyncDisposable
     public ClusterNode(string name, string siteConfig, string dir, int remotingPort, IReadOnlyList<int> seedPorts, string extraHocon = "")
     {
         Name = name;
+        DataDir = Path.Combine(dir, "data");
         _extraHocon = extraHocon;
         _siteConfig = siteConfig;
         RemotingPort = remotingPort;
@@ -139,7 +142,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public async Task<string> GetAsync(string path)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = AdminHttp.For(DataDir);
         return await http.GetStringAsync($"http://127.0.0.1:{AdminPort}/{path}");
     }
 
