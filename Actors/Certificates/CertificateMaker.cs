@@ -55,11 +55,15 @@ public static class CertificateMaker
     }
 
     /// <summary>Does <paramref name="certificate"/> chain to <paramref name="root"/> (and to nothing else), now?</summary>
-    public static X509ChainStatusFlags ChainErrors(X509Certificate2 certificate, X509Certificate2 root)
+    public static X509ChainStatusFlags ChainErrors(X509Certificate2 certificate, X509Certificate2 root) =>
+        ChainErrors(certificate, new X509Certificate2Collection(root));
+
+    /// <summary>Does <paramref name="certificate"/> chain to one of <paramref name="roots"/> (and to nothing else), now?</summary>
+    public static X509ChainStatusFlags ChainErrors(X509Certificate2 certificate, X509Certificate2Collection roots)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain.Build(certificate)) return X509ChainStatusFlags.NoError;
         return chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status) is var flags && flags != X509ChainStatusFlags.NoError

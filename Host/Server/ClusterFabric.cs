@@ -36,12 +36,14 @@ public static class ClusterFabric
         Require(tls.Ca, "mailactors.cluster.tls.ca");
         Require(tls.Certificate, "mailactors.cluster.tls.certificate");
         Require(tls.Key, "mailactors.cluster.tls.key");
-        X509Certificate2 ca;
-        try { ca = X509CertificateLoader.LoadCertificateFromFile(tls.Ca); }
+        // One CA, or two during a rotation (docs/security.md): the file may hold several, each trusted.
+        var ca = new X509Certificate2Collection();
+        try { ca.ImportFromPemFile(tls.Ca); }
         catch (System.Security.Cryptography.CryptographicException e)
         {
-            throw new ConfigurationError($"mailactors.cluster.tls.ca: cannot read a certificate from {tls.Ca}: {e.Message}");
+            throw new ConfigurationError($"mailactors.cluster.tls.ca: cannot read certificates from {tls.Ca}: {e.Message}");
         }
+        if (ca.Count == 0) throw new ConfigurationError($"mailactors.cluster.tls.ca: no certificate in {tls.Ca}");
         var own = CertificateAuthority.LoadWithKey(tls.Certificate, tls.Key, "mailactors.cluster.tls.certificate");
         if (CertificateMaker.ChainErrors(own, ca) is var errors && errors != X509ChainStatusFlags.NoError)
             throw new ConfigurationError($"mailactors.cluster.tls.certificate: {tls.Certificate} is not issued by the cluster CA {tls.Ca} ({errors})");
@@ -50,7 +52,7 @@ public static class ClusterFabric
     }
 
     /// <summary>Accepts a peer certificate only when it chains to the cluster CA; the system's trusted roots count for nothing.</summary>
-    public static CertificateValidationCallback IssuedBy(X509Certificate2 ca) =>
+    public static CertificateValidationCallback IssuedBy(X509Certificate2Collection ca) =>
         (certificate, _, peer, _, log) =>
         {
             if (certificate is null)
