@@ -179,6 +179,8 @@ public sealed class TestCluster : IAsyncDisposable
         Nodes = remoting.Select((port, i) => new ClusterNode($"node{i + 1}", SiteConfig, Dir, port, seeds)).ToList();
     }
 
+    private static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(120);
+
     public static async Task<TestCluster> StartAsync(int nodes = 3, string extraHocon = "")
     {
         var cluster = new TestCluster(await PostgresServer.CreateDatabaseAsync(), nodes, extraHocon);
@@ -187,8 +189,10 @@ public sealed class TestCluster : IAsyncDisposable
             await cluster.CliAsync("ca", "init");
             await cluster.CliAsync("ca", "cluster", "init");
             await cluster.CliAsync("ca", "cluster", "issue", "127.0.0.1");
-            await cluster.Nodes[0].StartReadyAsync(TimeSpan.FromSeconds(60)); // the first seed forms the cluster; the others join it
-            await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(TimeSpan.FromSeconds(60))));
+            // The first seed forms the cluster; the others join it. Generous: on a loaded machine (load average 100 on 2
+            // cores seen) a node process alone took 40 s to bind its listeners, before its TLS handshakes and join.
+            await cluster.Nodes[0].StartReadyAsync(StartPatience);
+            await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(StartPatience)));
             return cluster;
         }
         catch
