@@ -18,7 +18,8 @@ public sealed record MailActorsSettings(
     string ApopKeyFile,
     LimitSettings Limits,
     string AdminHttp,
-    RelaySettings Relay)
+    RelaySettings Relay,
+    ClusterTlsSettings ClusterTls)
 {
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
 }
@@ -40,6 +41,9 @@ public sealed record TlsFileSettings(string Certificate, string Key)
 {
     public bool Generated => Certificate.Length == 0;
 }
+
+/// <summary>Akka remoting over mutual TLS (docs/spec.md §15): the cluster CA every peer must chain to, this node's certificate and key.</summary>
+public sealed record ClusterTlsSettings(bool Enabled, string Ca, string Certificate, string Key);
 
 public enum StorageProvider { Sqlite, PostgreSql }
 

@@ -77,7 +77,17 @@ public static class SettingsReader
                     Duration(c, "limits.auth-failures.max-delay")),
                 ShutdownGrace: Duration(c, "limits.shutdown-grace")),
             AdminHttp: Str(c, "admin.http"),
-            Relay: Relay(c));
+            Relay: Relay(c),
+            ClusterTls: ClusterTls(c, dataDir));
+    }
+
+    /// <summary>Whether the files exist is checked when a node starts (the CLI makes them with these same settings).</summary>
+    private static ClusterTlsSettings ClusterTls(Config c, string dataDir)
+    {
+        var dir = Path.Combine(dataDir, "tls", "cluster");
+        string PathOr(string key, string fallback) => Str(c, key) is { Length: > 0 } set ? Path.GetFullPath(set) : Path.Combine(dir, fallback);
+        return new ClusterTlsSettings(Bool(c, "cluster.tls.enabled"), PathOr("cluster.tls.ca", "ca.pem"),
+            PathOr("cluster.tls.certificate", "node.pem"), PathOr("cluster.tls.key", "node-key.pem"));
     }
 
     private static RelaySettings Relay(Config c)

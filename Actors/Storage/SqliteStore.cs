@@ -26,7 +26,9 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     /// <summary>Opens (creating or migrating as needed) the store at <paramref name="path"/>.</summary>
     public static SqliteStore Open(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // docs/spec.md §15: the folder 0700 and the file 0600 from the start (SQLite gives its -wal and -shm the file's mode)
+        Files.PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (!File.Exists(path)) Files.PrivateFiles.Write(path, ReadOnlySpan<byte>.Empty);
         var cs = new SqliteConnectionStringBuilder
         {
             DataSource = path,

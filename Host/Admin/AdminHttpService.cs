@@ -20,8 +20,8 @@ namespace MailActors.Host.Admin;
 
 /// <summary>
 /// The admin HTTP endpoint (docs/spec.md §13) on <c>mailactors.admin.http</c>: health, readiness, metrics (Prometheus text
-/// through OpenTelemetry), grants and status, and what the CLI needs to act on a running node at once. Binds to loopback by default and has no
-/// authentication: whoever can reach it administers the node.
+/// through OpenTelemetry), grants and status, and what the CLI needs to act on a running node at once. Binds to loopback by
+/// default; all but the probes need the bearer token of <see cref="AdminToken"/> and a Host naming this endpoint (<see cref="AdminGuard"/>).
 /// </summary>
 public sealed class AdminHttpService(
     ActorSystem system, ActorRegistry registry, MailServices services, ListenerService listeners, ILogger<AdminHttpService> log) : IHostedService
@@ -33,6 +33,7 @@ public sealed class AdminHttpService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var token = AdminToken.LoadOrCreate(services.Settings.DataDir);
         var address = services.Settings.AdminHttp;
         if (address.Length == 0) return;
         if (!IPEndPoint.TryParse(address, out var endpoint) || endpoint.Port == 0)
@@ -47,6 +48,20 @@ public sealed class AdminHttpService(
             .WithMetrics(m => m.AddMeter(MailMetrics.MeterName)
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
+        var guard = new AdminGuard(endpoint, token);
+        app.Use(async (context, next) =>
+        {
+            if (guard.Refusal(context.Request) is { } status)
+            {
+                context.Response.StatusCode = status;
+                if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = "Bearer";
+                await context.Response.WriteAsync(status == StatusCodes.Status401Unauthorized
+                    ? $"the admin token is required (Authorization: Bearer, from {AdminToken.PathIn(services.Settings.DataDir)})\n"
+                    : "this endpoint answers only to its own address or localhost\n");
+                return;
+            }
+            await next(context);
+        });
         Map(app);
         try
         {

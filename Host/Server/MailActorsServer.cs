@@ -3,7 +3,9 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using MailActors.Audit;
 using MailActors.AuthFailures;
+using MailActors.Configuration;
 using MailActors.Delivery;
+using MailActors.Files;
 using MailActors.Grants;
 using MailActors.Host.Configuration;
 using MailActors.Mailboxes;
@@ -20,6 +22,9 @@ public static class MailActorsServer
     public static IHost Build(LoadedConfig config, Action<ILoggingBuilder>? logging = null)
     {
         var settings = config.Settings;
+        var tightened = FileModes.Tighten(settings.DataDir,
+            settings.Storage.Provider == StorageProvider.Sqlite ? PersistenceConfig.SqliteDatabasePath(settings) : null,
+            [settings.ApopKeyFile]); // key files an operator placed elsewhere (TLS keys under /etc/ssl, say) are theirs to manage
         var services = MailServices.Open(settings);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddConsole(LogFormats.Read(config.Root));
@@ -32,11 +37,14 @@ public static class MailActorsServer
         // SIGTERM: the listeners drain for shutdown-grace, then the node leaves the cluster and hands its singletons over.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Limits.ShutdownGrace + TimeSpan.FromSeconds(30));
 
+        var fabric = settings.ClusterTls.Enabled ? ClusterFabric.Setup(settings.ClusterTls) : null; // a missing file stops start-up here
         var table = PolicyTable.FromSettings(settings);
         var classifier = new ZoneClassifier(settings.Networks);
         builder.Services.AddAkka("mailactors", (akka, _) =>
         {
-            akka.AddHocon(PersistenceConfig.For(settings).WithFallback(config.Root), HoconAddMode.Prepend)
+            if (fabric is not null) akka.AddSetup(fabric);
+            akka.AddHocon(ClusterFabric.Hocon(settings.ClusterTls, config.Root).WithFallback(PersistenceConfig.For(settings)).WithFallback(config.Root),
+                    HoconAddMode.Prepend)
                 .AddStartup((system, _) =>
                 {
                     // A single node is a cluster of one: it joins itself at once, so its singletons come up with it.
@@ -74,7 +82,11 @@ public static class MailActorsServer
         builder.Services.AddSingleton<ListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ListenerService>());
         builder.Services.AddHostedService<Admin.AdminHttpService>();
-        return builder.Build();
+        var host = builder.Build();
+        if (tightened.Count > 0)
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MailActorsServer))
+                .LogWarning("Tightened file modes found too loose (docs/spec.md §15): {Files}", string.Join(", ", tightened));
+        return host;
     }
 
     /// <summary>Every singleton runs on the oldest member with role <c>mail</c>. Its proxy warns only when it has not found

@@ -17,7 +17,7 @@ public sealed class ClusterObservabilityTests
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private static async Task<StatusView> StatusAsync(ClusterNode node) =>
-        (await Http.GetFromJsonAsync<StatusView>($"http://127.0.0.1:{node.AdminPort}/status", GrantView.Json))!;
+        (await AdminHttp.For(node.DataDir).GetFromJsonAsync<StatusView>($"http://127.0.0.1:{node.AdminPort}/status", GrantView.Json))!;
 
     private static async Task<HttpStatusCode> ReadyAsync(ClusterNode node) =>
         (await Http.GetAsync($"http://127.0.0.1:{node.AdminPort}/readyz")).StatusCode;
