@@ -49,8 +49,8 @@ peer_pop3_fixture_ok || "$PEERS/setup.sh"
 peer_pop3_fixture_ok || { echo "the peer fixture is incomplete after setup.sh" >&2; exit 1; }
 ma_build
 bench_log "building the load client -> $LOADGEN_OUT"
-dotnet build "$HERE/loadgen/MailActors.LoadGen.csproj" -c Release -o "$LOADGEN_OUT" --artifacts-path "$LOADGEN_OUT.artifacts" \
-  -nologo -v quiet -clp:ErrorsOnly
+# env -u OUTDIR: MSBuild would take an OUTDIR variable as its OutDir property and put the program there, not in -o
+env -u OUTDIR dotnet build "$HERE/loadgen/MailActors.LoadGen.csproj" -c Release -o "$LOADGEN_OUT" -nologo -v quiet -clp:ErrorsOnly
 [ -x "$LOADGEN_OUT/loadgen" ] || { echo "the load client build left no $LOADGEN_OUT/loadgen" >&2; exit 1; }
 # a run with errors is reported (its errors are in the JSON line and the table) and the series goes on
 lg() { "$LOADGEN_OUT/loadgen" "$@" --json "$RESULTS" | tee -a "$OUTDIR/loadgen.log" || true; }
