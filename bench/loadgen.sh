@@ -79,7 +79,7 @@ smtp_series() {
     for n in ${SMTP_SESSIONS//,/ }; do
       m=$(( n == 1 ? SMTP_MESSAGES * 2 / 5 : SMTP_MESSAGES ))
       lg smtp --label "$side" --pid "$pid" --port "$port" --clients "$n" --messages "$m" --settle
-      [ "$side" = postfix ] && find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete
+      if [ "$side" = postfix ]; then find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete; fi
     done
   done
 }
