@@ -1,10 +1,10 @@
+using System.Collections.Concurrent;
 using System.Net;
 using DotNetty.Buffers;
 using DotNetty.Codecs;
 using DotNetty.Handlers.Timeout;
 using DotNetty.Transport.Bootstrapping;
 using DotNetty.Transport.Channels;
-using System.Collections.Concurrent;
 using DotNetty.Transport.Channels.Sockets;
 using MailActors.Transport.Proxy;
 
