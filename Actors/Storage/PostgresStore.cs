@@ -104,6 +104,14 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
         return list;
     }
 
+    public async Task<MaildropVersion> VersionAsync(string account, CancellationToken ct = default)
+    {
+        await using var cmd = Command("SELECT count(*), coalesce(max(id), 0) FROM messages WHERE account = $1", account);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new MaildropVersion(r.GetInt64(0), r.GetInt64(1));
+    }
+
     public async Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default)
     {
         await using var cmd = Command("SELECT body FROM messages WHERE account = $1 AND id = $2", account, id);

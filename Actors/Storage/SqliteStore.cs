@@ -11,7 +11,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     private readonly string _connectionString;
 
     // The reads of every login and every RETR, kept prepared.
-    private readonly PreparedReader _bodyReader, _accountReader, _listReader;
+    private readonly PreparedReader _bodyReader, _accountReader, _listReader, _versionReader;
 
     private SqliteStore(string connectionString)
     {
@@ -19,6 +19,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         _bodyReader = new PreparedReader(Connect, "SELECT body FROM messages WHERE account = $account AND id = $id", "$account", "$id");
         _accountReader = new PreparedReader(Connect, "SELECT name, password_hash, apop_secret, created_utc FROM accounts WHERE name = $name", "$name");
         _listReader = new PreparedReader(Connect, "SELECT id, uidl, size FROM messages WHERE account = $account ORDER BY id", "$account");
+        _versionReader = new PreparedReader(Connect, "SELECT count(*), coalesce(max(id), 0) FROM messages WHERE account = $account", "$account");
     }
 
     public static string DatabasePath(string dataDir) => Path.Combine(dataDir, "mailactors.db");
@@ -130,6 +131,15 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
             return list;
         }));
 
+    public Task<MaildropVersion> VersionAsync(string account, CancellationToken ct = default) =>
+        Synchronously(() => _versionReader.Run(cmd =>
+        {
+            cmd.Parameters["$account"].Value = account;
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            return new MaildropVersion(r.GetInt64(0), r.GetInt64(1));
+        }));
+
     public Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default) =>
         Synchronously(() => _bodyReader.Run(cmd =>
         {
@@ -166,6 +176,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         _bodyReader.Dispose();
         _accountReader.Dispose();
         _listReader.Dispose();
+        _versionReader.Dispose();
     }
 
     private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] parameters)

@@ -30,7 +30,7 @@ public sealed class ListenerService(
     MailServices services,
     ILogger<ListenerService> log) : IHostedService
 {
-    private readonly MailTransport _transport = new();
+    private readonly MailTransport _transport = new(system);
     private readonly List<(string Name, string Endpoint)> _endpoints = [];
 
     /// <summary>Every enabled listener is bound.</summary>
