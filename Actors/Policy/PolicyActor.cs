@@ -1,5 +1,7 @@
 using System.Net;
 using Akka.Actor;
+using Akka.DistributedData;
+using Akka.Event;
 
 namespace MailActors.Policy;
 
@@ -9,28 +11,72 @@ public static class PolicyProtocol
     /// <summary>Asked once per connection by a session.</summary>
     public sealed record Classify(IPAddress Address, ListenerKind Listener);
 
-    /// <summary>The client's zone and the rows of the matrix that apply to its connection.</summary>
-    public sealed record ConnectionPolicy(Zone Zone, ListenerKind Listener, PolicyTable Rules)
+    /// <summary>
+    /// The client's zone and the rows of the matrix that apply to its connection, under the policy in force when it
+    /// connected: a session keeps it, whatever the live policy does meanwhile.
+    /// </summary>
+    public sealed record ConnectionPolicy(Zone Zone, ListenerKind Listener, PolicyTable Rules, bool BindSender = false)
     {
         public PolicyDecision Decide(Mechanism mechanism, bool tls) => Rules.Decide(Zone, Listener, mechanism, tls);
     }
 }
 
 /// <summary>
-/// The policy actor (one per node: the matrix is configuration): classifies client addresses and hands each session
-/// the part of the matrix that applies to it, so no further round trip is needed per command.
+/// The policy actor on each node: classifies client addresses and hands each session the part of the matrix that
+/// applies to it, so no further round trip is needed per command. It answers from this node's replica of the live policy
+/// (docs/spec.md §2) and never asks the policy singleton, so sessions are classified while the singleton moves; until the
+/// replica arrives the node enforces its own configuration.
 /// </summary>
 public sealed class PolicyActor : ReceiveActor
 {
-    public PolicyActor(ZoneClassifier classifier, PolicyTable table)
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly EnforcedPolicy _enforced;
+    private readonly IActorRef? _replicator;
+    private bool _heardFromOwner;
+
+    /// <param name="replicator">this node's DistributedData replicator; null without a cluster (then the configuration stays in force).</param>
+    public PolicyActor(EnforcedPolicy enforced, IActorRef? replicator)
     {
+        _enforced = enforced;
+        _replicator = replicator;
+        var configured = enforced.Policy;
+
         Receive<PolicyProtocol.Classify>(ask =>
         {
-            var zone = classifier.Classify(ask.Address);
-            Sender.Tell(new PolicyProtocol.ConnectionPolicy(zone, ask.Listener, table.For(zone, ask.Listener)));
+            var now = _enforced.Current;
+            var zone = now.Classifier.Classify(ask.Address);
+            Sender.Tell(new PolicyProtocol.ConnectionPolicy(zone, ask.Listener, now.Table.For(zone, ask.Listener), now.Policy.BindSender));
         });
+        Receive<Changed>(changed =>
+        {
+            var live = changed.Get(PolicyReplication.Key).Value;
+            if (!_heardFromOwner)
+            {
+                _heardFromOwner = true;
+                var differ = configured.ChangesTo(live);
+                if (differ.Count > 0)
+                    _log.Warning("This node's configuration differs from the live policy (version {0}) in {1}; the live policy is enforced " +
+                                 "(see `mailactors policy show`; `mailactors policy reload` applies a configuration)",
+                        live.Version, string.Join(", ", differ.Select(d => d.Key)));
+            }
+            if (live.Version == _enforced.Policy.Version) return;
+            _enforced.Enforce(live);
+            _log.Info("Policy: enforcing version {0}", live.Version);
+            Report();
+        });
+        Receive<IUpdateResponse>(_ => { });
     }
 
-    public static Props Props(ZoneClassifier classifier, PolicyTable table) =>
-        Akka.Actor.Props.Create(() => new PolicyActor(classifier, table));
+    public static Props Props(EnforcedPolicy enforced, IActorRef? replicator) =>
+        Akka.Actor.Props.Create(() => new PolicyActor(enforced, replicator));
+
+    protected override void PreStart()
+    {
+        _replicator?.Tell(Dsl.Subscribe(PolicyReplication.Key, Self));
+        Report();
+    }
+
+    private void Report() =>
+        _replicator?.Tell(PolicyReplication.Enforcing(Akka.Cluster.Cluster.Get(Context.System),
+            new PolicyEnforced(_enforced.Policy.Version, DateTime.UtcNow)));
 }

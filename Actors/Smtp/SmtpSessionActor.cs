@@ -72,7 +72,7 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             var settings = _deps.Settings;
             var connection = new SmtpConnection(settings.Hostname, _deps.Listener, policy, _client, _connection.IsTls,
                 StartTlsOffered: true, settings.LocalDomains, settings.Limits.MaxMessageSize, settings.Limits.MaxRecipients,
-                settings.PopBeforeSmtp.BindSender);
+                policy.BindSender);
             Become(Ready);
             Stash.UnstashAll();
             Apply(SmtpMachine.Greet(new SmtpState(connection)));

@@ -18,13 +18,17 @@ public sealed class AdminClient(MailActorsSettings settings)
 
     public Task<T?> PostAsync<T>(string path) => Call<T>(HttpMethod.Post, path);
 
-    private async Task<T?> Call<T>(HttpMethod method, string path)
+    /// <summary>POST with <paramref name="body"/> as JSON.</summary>
+    public Task<T?> PostJsonAsync<T>(string path, object body) =>
+        Call<T>(HttpMethod.Post, path, JsonContent.Create(body, body.GetType(), options: GrantView.Json));
+
+    private async Task<T?> Call<T>(HttpMethod method, string path, HttpContent? content = null)
     {
         if (Base is not { } root) return default;
         HttpResponseMessage response;
         try
         {
-            response = await Http.SendAsync(new HttpRequestMessage(method, new Uri(root, path)));
+            response = await Http.SendAsync(new HttpRequestMessage(method, new Uri(root, path)) { Content = content });
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException)
         {

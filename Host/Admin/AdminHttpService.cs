@@ -107,22 +107,24 @@ public sealed class AdminHttpService(
                 new AdminChanged(action, target, by ?? "", cluster.SelfAddress.ToString(), DateTime.UtcNow)), AskTimeout);
             return Results.Json(new RecordedView(true), GrantView.Json);
         });
+        PolicyEndpoints.Map(app, system, registry.Get<Policy.PolicyOwnerActor>());
         app.MapGet("/status", async () =>
         {
             int? live = null;
             try { live = (await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, AskTimeout)).Grants.Count; }
             catch (Exception) { /* shown as unknown: the ledger did not answer */ }
             var queue = await services.Intake.CountQueueAsync();
-            // Both singletons run on the oldest Up member with the role "mail" (MailActorsServer); the policy actor runs on every node.
+            // The singletons run on the oldest Up member with the role "mail" (MailActorsServer); every node classifies from its policy replica.
             var oldest = cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("mail"))
                 .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault()?.Address.ToString();
             return Results.Json(new StatusView(
                 cluster.SelfAddress.ToString(),
                 Members(cluster),
-                new Dictionary<string, string?> { ["auth-failures"] = oldest, ["grant-ledger"] = oldest },
+                new Dictionary<string, string?> { ["auth-failures"] = oldest, ["grant-ledger"] = oldest, ["policy"] = oldest },
                 listeners.Endpoints.Select(l => new ListenerView(l.Name, l.Endpoint)).ToList(),
                 live,
-                QueueView.Of(queue, await services.Outbound.DepthAsync(DateTime.UtcNow))), GrantView.Json);
+                QueueView.Of(queue, await services.Outbound.DepthAsync(DateTime.UtcNow)),
+                await PolicyEndpoints.EnforcedAsync(system)), GrantView.Json);
         });
     }
 

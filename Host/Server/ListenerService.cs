@@ -27,6 +27,7 @@ public sealed class ListenerService(
     ActorSystem system,
     ActorRegistry registry,
     MailServices services,
+    EnforcedPolicy enforced,
     ILogger<ListenerService> log) : IHostedService
 {
     private readonly List<MailListener> _listeners = [];
@@ -52,11 +53,12 @@ public sealed class ListenerService(
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
         var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
         var audit = await registry.GetAsync<AuditWriter>(cancellationToken);
-        var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, settings.PopBeforeSmtp.Ipv6Prefix);
+        var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, () => enforced.Policy.Ipv6Prefix);
         var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
         var challenges = new ApopChallenge(settings.Hostname);
-        var classifier = new ZoneClassifier(settings.Networks);
+        // read per connection: a change of networks.trusted-proxies applies to the next connection
+        Func<IPAddress, bool> isTrustedProxy = address => enforced.Current.Classifier.IsTrustedProxy(address);
 
         var gate = _gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
         log.LogInformation("Accepting at most {Capacity} connections (open-files limit {Limit})", gate.Capacity,
@@ -71,7 +73,7 @@ public sealed class ListenerService(
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
-                classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
+                isTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
             await BindAsync(options);
         }
         foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission })
@@ -82,7 +84,7 @@ public sealed class ListenerService(
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
-                classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
+                isTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
         Bound = true;
