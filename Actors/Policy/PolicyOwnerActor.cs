@@ -28,9 +28,9 @@ public sealed class PolicyOwnerActor : ReceivePersistentActor
     /// <summary>The replicas have the version (or the write timed out: gossip carries it on): carry on.</summary>
     private sealed record Replicated(Action Done);
 
-    /// <param name="configured">this node's configuration, adopted only if no policy was ever persisted.</param>
+    /// <param name="configured">this node's configuration, adopted only if no policy was ever persisted; null: never adopt (a reader).</param>
     /// <param name="replicator">this node's DistributedData replicator; null where there is no cluster.</param>
-    public PolicyOwnerActor(LivePolicy configured, string node, IActorRef? replicator = null)
+    public PolicyOwnerActor(LivePolicy? configured, string node, IActorRef? replicator = null)
     {
         _node = node;
         _replicator = replicator;
@@ -42,13 +42,14 @@ public sealed class PolicyOwnerActor : ReceivePersistentActor
         });
         Recover<RecoveryCompleted>(_ =>
         {
-            if (_state.Adopt(configured, _node, DateTime.UtcNow) is { } adoption)
+            if (configured is not null && _state.Adopt(configured, _node, DateTime.UtcNow) is { } adoption)
             {
                 Record(adoption, () => _log.Info("Policy: adopted this node's configuration as version 1"));
                 return;
             }
-            _log.Info("Policy: recovered version {0}", _state.Live!.Version);
-            Replicate(_state.Live!, () => { }); // a replica may have missed the last version while no singleton ran
+            if (_state.Live is not { } live) return;
+            _log.Info("Policy: recovered version {0}", live.Version);
+            Replicate(live, () => { }); // a replica may have missed the last version while no singleton ran
         });
 
         Command<Get>(_ => Sender.Tell(new Current(_state.Live)));
@@ -77,7 +78,7 @@ public sealed class PolicyOwnerActor : ReceivePersistentActor
         Command<Akka.DistributedData.IUpdateResponse>(_ => { });
     }
 
-    public static Props Props(LivePolicy configured, string node, IActorRef? replicator = null) =>
+    public static Props Props(LivePolicy? configured, string node, IActorRef? replicator = null) =>
         Akka.Actor.Props.Create(() => new PolicyOwnerActor(configured, node, replicator));
 
     /// <summary>Persists (commands wait meanwhile: changes are rare and ordered), applies, then replicates.</summary>

@@ -1,8 +1,7 @@
 namespace MailActors.Policy;
 
 /// <summary>
-/// The policy singleton's state as a pure function of its events: what the actor keeps and what a replay of its stream
-/// (<c>policy show</c> with no node running) rebuilds. <see cref="Live"/> is null until the first event.
+/// The policy singleton's state as a pure function of its events: what the actor keeps and rebuilds from its stream on recovery. <see cref="Live"/> is null until the first event.
 /// </summary>
 public sealed record PolicyState(LivePolicy? Live)
 {
@@ -12,8 +11,6 @@ public sealed record PolicyState(LivePolicy? Live)
     public static readonly PolicyState Empty = new((LivePolicy?)null);
 
     public PolicyState Apply(PolicyChanged e) => new(e.Policy);
-
-    public static PolicyState Replay(IEnumerable<PolicyChanged> events) => events.Aggregate(Empty, (state, e) => state.Apply(e));
 
     /// <summary>The first start: nothing is persisted yet, so the node's configuration becomes version 1. Null once there is a policy.</summary>
     public PolicyChanged? Adopt(LivePolicy configured, string node, DateTime at) =>

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using MailActors.Host.Admin;
-using MailActors.Host.Audit;
 using MailActors.Policy;
 
 namespace MailActors.Host.Cli;
@@ -23,9 +22,7 @@ public static class PolicyCommand
             var source = "";
             if (live is null)
             {
-                await using var journal = AuditJournal.Open(config);
-                var events = (await journal.ReadAsync(PolicyOwnerActor.Id)).Select(e => e.Link?.Fact).OfType<PolicyChanged>();
-                live = PolicyState.Replay(events).Live
+                live = await OfflinePolicy.ReadAsync(config)
                        ?? throw new CliError("no live policy yet: the first node to start adopts its configuration");
                 source = " (from the journal: no node answers on mailactors.admin.http)";
             }
