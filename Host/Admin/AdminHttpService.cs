@@ -6,6 +6,7 @@ using MailActors.Audit;
 using MailActors.Grants;
 using MailActors.Host.Server;
 using MailActors.Observability;
+using MailActors.Policy;
 using MailActors.Transport.Listeners;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -24,7 +25,8 @@ namespace MailActors.Host.Admin;
 /// authentication: whoever can reach it administers the node.
 /// </summary>
 public sealed class AdminHttpService(
-    ActorSystem system, ActorRegistry registry, MailServices services, ListenerService listeners, ILogger<AdminHttpService> log) : IHostedService
+    ActorSystem system, ActorRegistry registry, MailServices services, ListenerService listeners, EnforcedPolicy enforced,
+    ILogger<AdminHttpService> log) : IHostedService
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(2);
@@ -90,8 +92,9 @@ public sealed class AdminHttpService(
         });
         app.MapPost("/grants/revoke", async (string address) =>
         {
-            var key = GrantKey.Parse(address, services.Settings.PopBeforeSmtp.Ipv6Prefix);
-            if (key is null) return Results.Text($"not an address or /{services.Settings.PopBeforeSmtp.Ipv6Prefix} prefix: {address}\n", statusCode: 400);
+            var prefix = enforced.Policy.Ipv6Prefix; // the live policy's, as the ledger keys grants
+            var key = GrantKey.Parse(address, prefix);
+            if (key is null) return Results.Text($"not an address or /{prefix} prefix: {address}\n", statusCode: 400);
             var revoked = await grants.Ask<GrantLedgerProtocol.Revoked>(new GrantLedgerProtocol.RevokeKey(key, "revoked by an administrator"), AskTimeout);
             return Results.Json(new RevokedView(revoked.Grants.Count, revoked.Grants.Select(GrantView.Of).ToList()), GrantView.Json);
         });
@@ -107,7 +110,7 @@ public sealed class AdminHttpService(
                 new AdminChanged(action, target, by ?? "", cluster.SelfAddress.ToString(), DateTime.UtcNow)), AskTimeout);
             return Results.Json(new RecordedView(true), GrantView.Json);
         });
-        PolicyEndpoints.Map(app, system, registry.Get<Policy.PolicyOwnerActor>());
+        PolicyEndpoints.Map(app, system, registry.Get<PolicyOwnerActor>());
         app.MapGet("/status", async () =>
         {
             int? live = null;
