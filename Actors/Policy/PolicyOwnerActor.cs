@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Pattern;
 using Akka.Persistence;
 using MailActors.Audit;
 using static MailActors.Policy.PolicyOwnerProtocol;
@@ -80,6 +81,14 @@ public sealed class PolicyOwnerActor : ReceivePersistentActor
 
     public static Props Props(LivePolicy? configured, string node, IActorRef? replicator = null) =>
         Akka.Actor.Props.Create(() => new PolicyOwnerActor(configured, node, replicator));
+
+    /// <summary>
+    /// As the node runs it: under a back-off supervisor, as the grant ledger. A failed journal write stops the actor
+    /// (Akka's rule for a persist failure), and it comes back, recovered from the journal; meanwhile changes time out.
+    /// </summary>
+    public static Props SupervisedProps(LivePolicy configured, string node, IActorRef? replicator) =>
+        BackoffSupervisor.Props(Backoff.OnStop(Props(configured, node, replicator), "owner",
+            TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2, maxNrOfRetries: -1));
 
     /// <summary>Persists (commands wait meanwhile: changes are rare and ordered), applies, then replicates.</summary>
     private void Record(PolicyChanged changed, Action done) =>

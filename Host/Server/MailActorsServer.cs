@@ -47,11 +47,11 @@ public static class MailActorsServer
                 .WithSingleton<AuthFailureTracker>("auth-failures", AuthFailureTracker.Props(settings.Limits.AuthFailures),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithSingleton<GrantLedgerActor>("grant-ledger",
-                    (system, _, _) => GrantLedgerActor.Props(() => new GrantTerms(enforced.Policy.GrantWindow, enforced.Policy.Ipv6Prefix),
+                    (system, _, _) => GrantLedgerActor.SupervisedProps(() => new GrantTerms(enforced.Policy.GrantWindow, enforced.Policy.Ipv6Prefix),
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithSingleton<PolicyOwnerActor>("policy",
-                    (system, _, _) => PolicyOwnerActor.Props(LivePolicy.FromSettings(settings),
+                    (system, _, _) => PolicyOwnerActor.SupervisedProps(LivePolicy.FromSettings(settings),
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithActors((system, registry) =>
