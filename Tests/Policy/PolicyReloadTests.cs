@@ -81,8 +81,6 @@ public sealed class PolicyReloadTests : IAsyncLifetime
         var change = Assert.Single(events[1].GetProperty("changes").EnumerateArray());
         Assert.Equal(("networks.internal", InsideNow, WithOutsideAddress),
             (change.GetProperty("key").GetString(), change.GetProperty("from").GetString(), change.GetProperty("to").GetString()));
-        var verify = await MailActorsCli.RunAsync(_server.ConfigFile(), "", "audit", "--verify");
-        Assert.Equal(0, verify.Code);
 
         // a restart with the old file keeps the live policy; with no node running, show reads the journal
         await _server.RestartAsync();
