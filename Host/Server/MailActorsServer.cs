@@ -54,7 +54,7 @@ public static class MailActorsServer
                 .WithSingleton<GrantLedgerActor>("grant-ledger",
                     (system, _, _) => GrantLedgerActor.SupervisedProps(() => new GrantTerms(enforced.Policy.GrantWindow, enforced.Policy.Ipv6Prefix),
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
-                    new ClusterSingletonOptions { Role = "mail" })
+                    SingletonOptions())
                 .WithSingleton<PolicyOwnerActor>("policy",
                     (system, _, _) => PolicyOwnerActor.SupervisedProps(LivePolicy.FromSettings(settings),
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
