@@ -14,6 +14,7 @@ root.Subcommands.Add(StatusCommand.Build());
 root.Subcommands.Add(AuditCommand.Build());
 root.Subcommands.Add(QueueCommand.Build());
 root.Subcommands.Add(DnsCommand.Build());
+root.Subcommands.Add(PolicyCommand.Build());
 
 try
 {

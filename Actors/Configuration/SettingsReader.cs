@@ -57,7 +57,7 @@ public static class SettingsReader
             Listeners: listeners,
             Policy: new PolicySettings(Bool(c, "policy.allow-stls-outside")),
             PopBeforeSmtp: new PopBeforeSmtpSettings(
-                Duration(c, "pop-before-smtp.window"), Int(c, "pop-before-smtp.ipv6-prefix"), Bool(c, "pop-before-smtp.bind-sender")),
+                Duration(c, "pop-before-smtp.window"), Ipv6Prefix(c), Bool(c, "pop-before-smtp.bind-sender")),
             Tls: tls,
             Storage: new StorageSettings(provider, connectionString),
             ApopKeyFile: apopKey.Length > 0 ? Path.GetFullPath(apopKey) : Path.Combine(dataDir, "keys", "apop.key"),
@@ -163,10 +163,28 @@ public static class SettingsReader
     }
 
     private static IReadOnlyList<IPNetwork> Networks(Config c, string key) =>
-        List(c, key).Select(text => IPNetwork.TryParse(text, out var network)
-                ? network
-                : throw new ConfigurationError($"mailactors.{key}: \"{text}\" is not a CIDR network (like 10.0.0.0/8)"))
+        List(c, key).Select(text => ParseNetwork(key, text) switch
+            {
+                { Network: { } network } => network,
+                var bad => throw new ConfigurationError(bad.Error!),
+            })
             .ToList();
+
+    /// <summary>One entry of a <c>networks.*</c> list (<paramref name="key"/> without <c>mailactors.</c>), or the one-line error start-up gives.</summary>
+    public static (IPNetwork? Network, string? Error) ParseNetwork(string key, string text) =>
+        IPNetwork.TryParse(text, out var network)
+            ? (network, null)
+            : (null, $"mailactors.{key}: \"{text}\" is not a CIDR network (like 10.0.0.0/8)");
+
+    private static int Ipv6Prefix(Config c)
+    {
+        var prefix = Int(c, "pop-before-smtp.ipv6-prefix");
+        return Ipv6PrefixProblem(prefix) is { } problem ? throw new ConfigurationError(problem) : prefix;
+    }
+
+    /// <summary>A grant's IPv6 key is a prefix of this length (docs/spec.md §7): 0 to 128 bits.</summary>
+    public static string? Ipv6PrefixProblem(int prefix) =>
+        prefix is >= 0 and <= 128 ? null : $"mailactors.pop-before-smtp.ipv6-prefix: must be 0 to 128, not {prefix}";
 
     private static ConfigurationError Missing(string key) => new($"mailactors.{key}: missing");
 

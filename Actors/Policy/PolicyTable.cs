@@ -35,13 +35,17 @@ public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
         ];
     }
 
-    public static PolicyTable FromSettings(MailActorsSettings settings)
+    /// <summary>The matrix under the node's own configuration (what it enforces before it hears the live policy).</summary>
+    public static PolicyTable FromSettings(MailActorsSettings settings) => Build(settings, LivePolicy.FromSettings(settings));
+
+    /// <summary>The matrix under <paramref name="policy"/>; <paramref name="settings"/> gives the ports that refusals name.</summary>
+    public static PolicyTable Build(MailActorsSettings settings, LivePolicy policy)
     {
         var pop3s = settings.PortOf(ListenerKind.Pop3s);
         var apop = settings.PortOf(ListenerKind.Apop);
         var useTlsOrApop = $"use POP3 over TLS on port {pop3s} or APOP on port {apop}";
         var popFirst = $"log in to POP3 from this address first (POP3 over TLS on port {pop3s} or APOP on port {apop}), " +
-                       $"then send within {Describe(settings.PopBeforeSmtp.Window)}";
+                       $"then send within {Describe(policy.GrantWindow)}";
         var popBeforeSmtp = popFirst + "; or use AUTH after STARTTLS";
 
         return new PolicyTable(
@@ -49,9 +53,9 @@ public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
             // pop3 (110): plain USER/PASS on campus; from outside only after STLS.
             new("campus-pop3-userpass", ZoneMatch.Campus, ListenerKind.Pop3, Mechanism.UserPass, Channel.Any, true),
             new("outside-pop3-stls-userpass", ZoneMatch.Outside, ListenerKind.Pop3, Mechanism.UserPass, Channel.Tls,
-                settings.Policy.AllowStlsOutside, $"clear-text login from outside the campus is not allowed: {useTlsOrApop}"),
+                policy.AllowStlsOutside, $"clear-text login from outside the campus is not allowed: {useTlsOrApop}"),
             new("outside-pop3-cleartext-refused", ZoneMatch.Outside, ListenerKind.Pop3, Mechanism.UserPass, Channel.Clear, false,
-                settings.Policy.AllowStlsOutside
+                policy.AllowStlsOutside
                     ? $"clear-text login from outside the campus is not allowed: {useTlsOrApop}, or STLS first"
                     : $"clear-text login from outside the campus is not allowed: {useTlsOrApop}"),
 

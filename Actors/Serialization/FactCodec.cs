@@ -35,6 +35,9 @@ public static class FactCodec
         ["relay-delivered.v1"] = typeof(RelayDelivered),
         ["relay-bounced.v1"] = typeof(RelayBounced),
         ["audit-stream-snapshot.v1"] = typeof(AuditStreamSnapshot),
+        ["policy-changed.v1"] = typeof(Policy.PolicyChanged),
+        ["live-policy.v1"] = typeof(Policy.LivePolicy), // the live policy replicated between nodes
+        ["policy-enforced.v1"] = typeof(Policy.PolicyEnforced), // which version each node enforces
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);

@@ -31,7 +31,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
         var settings = Session.Settings;
         return SmtpMachine.Greet(SmtpState.Start(new SmtpConnection(settings.Hostname, Session.Listener, policy, Client, Connection.IsTls,
             StartTlsOffered: true, settings.LocalDomains, settings.Limits.MaxMessageSize, settings.Limits.MaxRecipients,
-            settings.PopBeforeSmtp.BindSender)));
+            policy.BindSender)));
     }
 
     protected override SmtpStep Handle(ConnectionEvents.Line line) => SmtpMachine.Handle(_state, line);

@@ -19,13 +19,17 @@ public sealed class AdminClient(MailActorsSettings settings)
 
     public Task<T?> PostAsync<T>(string path) => Call<T>(HttpMethod.Post, path);
 
-    private async Task<T?> Call<T>(HttpMethod method, string path)
+    /// <summary>POST with <paramref name="body"/> as JSON.</summary>
+    public Task<T?> PostJsonAsync<T>(string path, object body) =>
+        Call<T>(HttpMethod.Post, path, JsonContent.Create(body, body.GetType(), options: GrantView.Json));
+
+    private async Task<T?> Call<T>(HttpMethod method, string path, HttpContent? content = null)
     {
         if (Base is not { } root) return default;
         HttpResponseMessage response;
         try
         {
-            var request = new HttpRequestMessage(method, new Uri(root, path));
+            var request = new HttpRequestMessage(method, new Uri(root, path)) { Content = content };
             if (Token() is { } token) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
             response = await Http.SendAsync(request);
         }

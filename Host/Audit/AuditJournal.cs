@@ -37,7 +37,7 @@ public sealed class AuditJournal : IAsyncDisposable
     public static AuditJournal On(ActorSystem system) => new(system, ownsSystem: false);
 
     public static bool IsAuditStream(string persistenceId) =>
-        persistenceId == GrantLedgerActor.Id || persistenceId.StartsWith(AuditWriter.StreamPrefix, StringComparison.Ordinal);
+        persistenceId == GrantLedgerActor.Id || persistenceId == Policy.PolicyOwnerActor.Id || persistenceId.StartsWith(AuditWriter.StreamPrefix, StringComparison.Ordinal);
 
     public async Task<IReadOnlyList<string>> StreamsAsync() =>
         (await _journal.CurrentPersistenceIds().RunWith(Sink.Seq<string>(), _materializer))

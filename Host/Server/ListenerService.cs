@@ -28,6 +28,7 @@ public sealed class ListenerService(
     ActorSystem system,
     ActorRegistry registry,
     MailServices services,
+    EnforcedPolicy enforced,
     ILogger<ListenerService> log) : IHostedService
 {
     private readonly MailTransport _transport = new(system);
@@ -57,13 +58,15 @@ public sealed class ListenerService(
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
         var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
         var audit = await registry.GetAsync<AuditWriter>(cancellationToken);
-        var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, settings.PopBeforeSmtp.Ipv6Prefix);
+        var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, () => enforced.Policy.Ipv6Prefix);
         var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
         var facts = new FactRecorder(audit, Akka.Event.Logging.GetLogger(system, "sessions"));
         var authenticator = new Authenticator(settings.LocalDomains, accounts, authFailures, grants, facts, node);
         var challenges = new ApopChallenge(settings.Hostname);
-        var classifier = new ZoneClassifier(settings.Networks);
+        // read per connection: a change of networks.trusted-proxies applies to the next connection
+        Func<IPAddress, bool> isTrustedProxy = address => enforced.Current.Classifier.IsTrustedProxy(address);
+        Zone ZoneOf(IPAddress address) => enforced.Current.Classifier.Classify(address);
 
         SessionContext SessionOf(ListenerKind kind) =>
             new(settings, kind, node, policy, new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress), facts);
@@ -78,7 +81,7 @@ public sealed class ListenerService(
             var deps = new Pop3SessionDeps(SessionOf(kind), authenticator, mailboxes, grants, services.Messages, challenges);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
-                classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
+                isTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
             await BindAsync(options);
         }
         foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission, ListenerKind.Submissions })
@@ -88,13 +91,13 @@ public sealed class ListenerService(
             var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, services.Accounts, services.Intake);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Submissions, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
-                classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
+                isTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
         var site = new Web.MailSite(settings);
         var accountPages = new AccountPages(site, Path.Combine(settings.DataDir, "keys", "web"), authenticator, accounts, services.Accounts,
-            services.ApopCipher, grants, facts, new AccountHistory(system, grants), classifier, node);
-        _web = await WebListeners.StartAsync(settings, certificate, accountPages, cancellationToken);
+            services.ApopCipher, grants, facts, new AccountHistory(system, grants), ZoneOf, node);
+        _web = await WebListeners.StartAsync(settings, certificate, ZoneOf, accountPages, cancellationToken);
         if (_web is not null) _endpoints.AddRange(_web.Endpoints);
         Bound = true;
         log.LogInformation("Listening: {Listeners}", string.Join(", ", _endpoints.Select(e => $"{e.Name} on {e.Endpoint}")));

@@ -38,8 +38,9 @@ public static class MailActorsServer
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Limits.ShutdownGrace + TimeSpan.FromSeconds(30));
 
         var fabric = settings.ClusterTls.Enabled ? ClusterFabric.Setup(settings.ClusterTls) : null; // a missing file stops start-up here
-        var table = PolicyTable.FromSettings(settings);
-        var classifier = new ZoneClassifier(settings.Networks);
+        // What this node enforces: its configuration until its replica of the live policy arrives (docs/spec.md §2).
+        var enforced = new EnforcedPolicy(settings);
+        builder.Services.AddSingleton(enforced);
         builder.Services.AddAkka("mailactors", (akka, _) =>
         {
             if (fabric is not null) akka.AddSetup(fabric);
@@ -59,14 +60,19 @@ public static class MailActorsServer
                 .WithSingleton<AuthFailureTracker>("auth-failures", AuthFailureTracker.Props(settings.Limits.AuthFailures),
                     SingletonOptions())
                 .WithSingleton<GrantLedgerActor>("grant-ledger",
-                    (system, _, _) => GrantLedgerActor.SupervisedProps(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
+                    (system, _, _) => GrantLedgerActor.SupervisedProps(() => new GrantTerms(enforced.Policy.GrantWindow, enforced.Policy.Ipv6Prefix),
+                        Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
+                    SingletonOptions())
+                .WithSingleton<PolicyOwnerActor>("policy",
+                    (system, _, _) => PolicyOwnerActor.SupervisedProps(LivePolicy.FromSettings(settings),
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
                     SingletonOptions())
                 .WithActors((system, registry) =>
                 {
-                    // The matrix and the networks are configuration, the same on every node: each node decides
-                    // locally, so a session never waits on another node (nor on a failover) to be classified.
-                    registry.Register<PolicyActor>(system.ActorOf(PolicyActor.Props(classifier, table), "policy"));
+                    // Each node classifies from its own replica of the live policy, so a session never waits on
+                    // another node (nor on a failover of the policy singleton) to be classified.
+                    registry.Register<PolicyActor>(system.ActorOf(
+                        PolicyActor.Props(enforced, Akka.DistributedData.DistributedData.Get(system).Replicator), "policy-local"));
                     var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
                     var stream = AuditWriter.StreamOf($"{self.Address.Host}:{self.Address.Port}", self.Uid);
                     registry.Register<AuditWriter>(system.ActorOf(AuditWriter.SupervisedProps(stream), "audit"));

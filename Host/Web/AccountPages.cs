@@ -33,7 +33,7 @@ public sealed class AccountPages(
     IActorRef grants,
     FactRecorder facts,
     AccountHistory history,
-    ZoneClassifier classifier,
+    Func<IPAddress, Zone> zoneOf,
     string node) : IWebPages
 {
     public const string LoginRule = "webs-account-login";
@@ -92,7 +92,7 @@ public sealed class AccountPages(
         var password = Field(form, "password");
         var client = ZoneClassifier.Normalize(context.Connection.RemoteIpAddress ?? IPAddress.None);
         var outcome = await authenticator.AuthenticateAsync(new LoginAttempt(client, name, password, Mechanism.UserPass,
-            ListenerNames.Of(ListenerKind.Webs), LoginRule, classifier.Classify(client)));
+            ListenerNames.Of(ListenerKind.Webs), LoginRule, zoneOf(client)));
         switch (outcome)
         {
             case LoginOutcome.Succeeded succeeded:

@@ -32,7 +32,8 @@ public sealed class WebListeners : IAsyncDisposable
     }
 
     /// <returns>null when both web listeners are switched off.</returns>
-    public static async Task<WebListeners?> StartAsync(MailActorsSettings settings, X509Certificate2 certificate,
+    /// <param name="zoneOf">the zone of a visitor's address under the policy this node enforces now.</param>
+    public static async Task<WebListeners?> StartAsync(MailActorsSettings settings, X509Certificate2 certificate, Func<IPAddress, Zone> zoneOf,
         IWebPages? account, CancellationToken cancellationToken)
     {
         var web = settings.Listeners[ListenerKind.Web];
@@ -50,7 +51,6 @@ public sealed class WebListeners : IAsyncDisposable
             if (webs.Enabled) k.Listen(settings.BindAddress, webs.Port, l => l.UseHttps(certificate));
         });
         var site = new MailSite(settings);
-        var classifier = new ZoneClassifier(settings.Networks);
         account?.AddServices(builder.Services);
         var app = builder.Build();
         app.Use(async (context, next) =>
@@ -61,7 +61,7 @@ public sealed class WebListeners : IAsyncDisposable
             headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
             await next(context);
         });
-        Map(app, site, UserCa.Load(settings), classifier);
+        Map(app, site, UserCa.Load(settings), zoneOf);
         account?.Map(app);
         try
         {
@@ -79,7 +79,7 @@ public sealed class WebListeners : IAsyncDisposable
         return new WebListeners(app, endpoints);
     }
 
-    private static void Map(WebApplication app, MailSite site, UserCa? userCa, ZoneClassifier classifier)
+    private static void Map(WebApplication app, MailSite site, UserCa? userCa, Func<IPAddress, Zone> zoneOf)
     {
         app.MapGet("/", (HttpContext context) =>
         {
@@ -87,7 +87,7 @@ public sealed class WebListeners : IAsyncDisposable
             var texts = VisitorLanguage.Of(context.Request);
             context.Response.Headers.ContentLanguage = texts.Code;
             context.Response.Headers.Vary = "Accept-Language";
-            return Results.Content(HelpPage.Render(site, userCa, texts, visitor, classifier.Classify(visitor)), "text/html; charset=utf-8");
+            return Results.Content(HelpPage.Render(site, userCa, texts, visitor, zoneOf(visitor)), "text/html; charset=utf-8");
         });
         app.MapGet("/ca.pem", () => userCa is { } ca
             ? Results.Text(ca.Pem, "application/x-pem-file", Encoding.ASCII)

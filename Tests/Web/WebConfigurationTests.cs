@@ -14,7 +14,7 @@ public sealed class WebConfigurationTests
     {
         var certificates = Directory.CreateTempSubdirectory("mailactors-operator-cert-").FullName;
         var issued = new CertificateAuthority(certificates);
-        issued.Issue(["mail.test"]);
+        issued.Issue(["mail.test"], ["example.test"]);
         await using var server = await TestServer.StartAsync($$"""
             mailactors.tls { certificate = "{{issued.ServerCertificateFile}}", key = "{{issued.ServerKeyFile}}" }
             """);
