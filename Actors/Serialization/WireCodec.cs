@@ -5,6 +5,7 @@ using Akka.Actor;
 using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Mailboxes;
+using MailActors.Policy;
 
 namespace MailActors.Serialization;
 
@@ -39,6 +40,11 @@ public sealed class WireCodec
         ["mailbox.release.v1"] = typeof(MailboxProtocol.Release),
         ["mailbox.commit.v1"] = typeof(MailboxProtocol.Commit),
         ["mailbox.committed.v1"] = typeof(MailboxProtocol.Committed),
+        ["policy.get.v1"] = typeof(PolicyOwnerProtocol.Get),
+        ["policy.current.v1"] = typeof(PolicyOwnerProtocol.Current),
+        ["policy.change.v1"] = typeof(PolicyOwnerProtocol.Change),
+        ["policy.changed.v1"] = typeof(PolicyOwnerProtocol.Changed),
+        ["policy.refused.v1"] = typeof(PolicyOwnerProtocol.Refused),
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
@@ -66,6 +72,7 @@ public sealed class WireCodec
     {
         if (!Types.TryGetValue(manifest, out var type)) throw new SerializationException($"unknown manifest \"{manifest}\"");
         if (type == typeof(GrantLedgerProtocol.List)) return GrantLedgerProtocol.List.Instance;
+        if (type == typeof(PolicyOwnerProtocol.Get)) return PolicyOwnerProtocol.Get.Instance;
         try
         {
             return JsonSerializer.Deserialize(json, type, _json) ?? throw new SerializationException($"\"{manifest}\" is null");

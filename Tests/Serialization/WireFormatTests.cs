@@ -6,6 +6,7 @@ using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Host.Configuration;
 using MailActors.Mailboxes;
+using MailActors.Policy;
 using MailActors.Serialization;
 using MailActors.Storage;
 
@@ -91,6 +92,9 @@ public sealed class WireFormatTests : IDisposable
     private static readonly Grant AGrant = new("192.0.2.7", "192.0.2.7", "alice", "pop3s", "USER", "akka.tcp://mailactors@10.0.0.1:4053", At, At.AddMinutes(5));
 
     /// <summary>One value of each bound type, with every field set.</summary>
+    private static readonly LivePolicy APolicy =
+        new(2, ["10.0.0.0/8", "192.0.2.0/24"], ["198.51.100.0/24"], [], TimeSpan.FromMinutes(5), 64, false, true);
+
     private object Example(Type type) => type.Name switch
     {
         _ when type == typeof(GrantLedgerProtocol.Earn) => new GrantLedgerProtocol.Earn("192.0.2.7", "alice", "pop3s", "USER", "node-1", At),
@@ -114,6 +118,12 @@ public sealed class WireFormatTests : IDisposable
         _ when type == typeof(MailboxProtocol.Release) => new MailboxProtocol.Release("alice", _system.DeadLetters),
         _ when type == typeof(MailboxProtocol.Commit) => new MailboxProtocol.Commit("alice", _system.DeadLetters, [7, 9]),
         _ when type == typeof(MailboxProtocol.Committed) => new MailboxProtocol.Committed("alice", true),
+        _ when type == typeof(PolicyOwnerProtocol.Get) => PolicyOwnerProtocol.Get.Instance,
+        _ when type == typeof(PolicyOwnerProtocol.Current) => new PolicyOwnerProtocol.Current(APolicy),
+        _ when type == typeof(PolicyOwnerProtocol.Change) => new PolicyOwnerProtocol.Change(APolicy, "root", "node-1"),
+        _ when type == typeof(PolicyOwnerProtocol.Changed) =>
+            new PolicyOwnerProtocol.Changed(APolicy, [new PolicyChange("networks.internal", "[10.0.0.0/8]", "[10.0.0.0/8, 192.0.2.0/24]")]),
+        _ when type == typeof(PolicyOwnerProtocol.Refused) => new PolicyOwnerProtocol.Refused(["mailactors.networks.internal: \"x\" is not a CIDR network"]),
         _ => throw new InvalidOperationException($"no example of {type}: add one"),
     };
 }
