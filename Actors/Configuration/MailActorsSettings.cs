@@ -21,6 +21,8 @@ public sealed record MailActorsSettings(
     RelaySettings Relay)
 {
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
+
+    public AccountSourceSettings Accounts { get; init; } = AccountSourceSettings.Local;
 }
 
 public sealed record NetworkSettings(

@@ -5,7 +5,7 @@ using MailActors.Policy;
 namespace MailActors.Configuration;
 
 /// <summary>Turns the merged HOCON tree into <see cref="MailActorsSettings"/>, naming the key of any bad value.</summary>
-public static class SettingsReader
+public static partial class SettingsReader
 {
     public static MailActorsSettings Read(Config root, int? portOffsetOverride = null)
     {
@@ -77,7 +77,7 @@ public static class SettingsReader
                     Duration(c, "limits.auth-failures.max-delay")),
                 ShutdownGrace: Duration(c, "limits.shutdown-grace")),
             AdminHttp: Str(c, "admin.http"),
-            Relay: Relay(c));
+            Relay: Relay(c)) { Accounts = AccountSources(c) };
     }
 
     private static RelaySettings Relay(Config c)

@@ -129,11 +129,13 @@ public static class SmtpMachine
         return new SmtpStep(s, new CheckGrant(envelope.Sender, recipient));
     }
 
-    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, bool? exists) => exists switch
+    /// <summary>The account lookup's answer to <see cref="FindRecipient"/>; mail goes to <paramref name="found"/>'s mailbox.</summary>
+    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, MailboxLookup found) => found.Status switch
     {
-        true => Add(s, new Recipient(asked.Address, asked.Account, null)),
-        false => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
-        null => Refuse(s, SmtpReply.LookupFailed),
+        RecipientStatus.Active => Add(s, new Recipient(asked.Address, found.Mailbox, null)),
+        RecipientStatus.Disabled => Refuse(s, SmtpReply.RecipientDisabled(asked.Address.ToString())),
+        RecipientStatus.Unknown => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        _ => Refuse(s, SmtpReply.LookupFailed),
     };
 
     /// <summary>The ledger's answer to <see cref="CheckGrant"/>. <paramref name="failed"/>: no answer in time: fail closed.</summary>

@@ -218,17 +218,8 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
         }
     }
 
-    private static async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find, SmtpSessionDeps deps)
-    {
-        try
-        {
-            return SmtpMachine.RecipientChecked(state, find, await deps.AccountStore.FindAccountAsync(find.Account) is not null);
-        }
-        catch (Exception)
-        {
-            return SmtpMachine.RecipientChecked(state, find, null);
-        }
-    }
+    private static async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find, SmtpSessionDeps deps) =>
+        SmtpMachine.RecipientChecked(state, find, await deps.Recipients.FindRecipientAsync(find.Account));
 
     private static async Task<SmtpStep> CheckGrantAsync(SmtpState state, CheckGrant check, IPAddress client, SmtpSessionDeps deps)
     {

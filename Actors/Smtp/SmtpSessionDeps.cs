@@ -19,7 +19,7 @@ public sealed record SmtpSessionDeps(
     IActorRef Audit,
     string Node,
     AccountDirectory Accounts,
-    IAccountStore AccountStore,
+    IRecipientLookup Recipients,
     IMailIntake Intake,
     ConnectionLimiter Limiter)
 {

@@ -2,10 +2,11 @@ using System.CommandLine;
 using MailActors.Accounts;
 using MailActors.Host.Admin;
 using MailActors.Host.Server;
+using MailActors.Storage;
 
 namespace MailActors.Host.Cli;
 
-/// <summary><c>mailactors user add|passwd|apop|del|list</c></summary>
+/// <summary><c>mailactors user add|passwd|apop|del|disable|enable|list</c></summary>
 public static class UserCommands
 {
     public static Command Build()
@@ -60,19 +61,40 @@ public static class UserCommands
             Console.WriteLine($"deleted {account}");
         }));
 
+        var disable = new Command("disable", "disable an account: no login, no grant, mail to it refused; its mail is kept") { name };
+        disable.SetAction(parse => Run(parse, s => SetStateAsync(parse, s, parse.GetValue(name)!, AccountState.Disabled)));
+        var enable = new Command("enable", "enable a disabled account again") { name };
+        enable.SetAction(parse => Run(parse, s => SetStateAsync(parse, s, parse.GetValue(name)!, AccountState.Active)));
+
         var list = new Command("list", "list accounts");
         list.SetAction(parse => Run(parse, async s =>
         {
             foreach (var a in await s.Accounts.ListAccountsAsync())
-                Console.WriteLine($"{a.Name}\tapop={(a.ApopSecretSealed is null ? "no" : "yes")}\tcreated={a.CreatedUtc:yyyy-MM-ddTHH:mm:ssZ}");
+                Console.WriteLine($"{a.Name}\t{AccountStates.Name(a.State)}\tapop={(a.ApopSecretSealed is null ? "no" : "yes")}\tcreated={a.CreatedUtc:yyyy-MM-ddTHH:mm:ssZ}");
         }));
 
         user.Subcommands.Add(add);
         user.Subcommands.Add(passwd);
         user.Subcommands.Add(apop);
         user.Subcommands.Add(del);
+        user.Subcommands.Add(disable);
+        user.Subcommands.Add(enable);
         user.Subcommands.Add(list);
         return user;
+    }
+
+    /// <summary>
+    /// The state goes straight to the database, which every node reads at each login and RCPT; a disable then
+    /// revokes the account's live grants on the running node, or in the journal when none answers (docs/spec.md §4).
+    /// </summary>
+    private static async Task SetStateAsync(ParseResult parse, MailServices s, string name, AccountState state)
+    {
+        var account = ValidName(name);
+        if (!await s.Accounts.SetStateAsync(account, state)) throw NoSuchAccount(account);
+        var config = CommonOptions.Load(parse);
+        if (state == AccountState.Disabled) await GrantsCommand.RevokeAccountAsync(config, account, "account disabled");
+        await AdminAudit.RecordAsync(config, state == AccountState.Disabled ? "user disable" : "user enable", account);
+        Console.WriteLine($"{account} is {AccountStates.Name(state)}");
     }
 
     internal static async Task<int> Run(ParseResult parse, Func<MailServices, Task> action)

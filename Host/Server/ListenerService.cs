@@ -78,7 +78,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, grantLookup, audit, node, accounts, services.Accounts, services.Intake,
+            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, grantLookup, audit, node, accounts, services.Recipients, services.Intake,
                 new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
