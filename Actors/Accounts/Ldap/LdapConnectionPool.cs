@@ -49,8 +49,8 @@ public sealed class LdapConnectionPool(LdapSettings settings, bool bound) : IDis
         {
             throw new DirectoryUnavailable($"no answer from {settings.Url.Host}:{settings.Port} within {(2 * settings.Timeout).TotalSeconds:0.#} s");
         }
-        catch (Exception e) when (e is LdapException { ErrorCode: not LdapErrors.InvalidCredentials } or DirectoryOperationException
-                                      or DirectoryException or PlatformNotSupportedException or DllNotFoundException)
+        catch (Exception e) when (e is DirectoryException and not LdapException { ErrorCode: LdapErrors.InvalidCredentials }
+                                      or PlatformNotSupportedException or DllNotFoundException)
         {
             throw new DirectoryUnavailable(e.Message);
         }
@@ -64,7 +64,7 @@ public sealed class LdapConnectionPool(LdapSettings settings, bool bound) : IDis
     {
         var connection = new LdapConnection(new LdapDirectoryIdentifier(settings.Url.Host, settings.Port))
         {
-            AuthType = bound && settings.BindDn.Length > 0 ? AuthType.Basic : AuthType.Anonymous,
+            AuthType = bound && settings.BindDn.Length == 0 ? AuthType.Anonymous : AuthType.Basic,
             Timeout = settings.Timeout,
         };
         try
