@@ -9,7 +9,7 @@ public enum RecipientStatus
     /// <summary>Disabled by an administrator, or gone from the directory: <c>550 5.2.1</c>, its mail kept.</summary>
     Disabled,
     Unknown,
-    /// <summary>The store or the directory did not answer: <c>451 4.3.0</c>.</summary>
+    /// <summary>The store or the directory did not answer (the lookup threw): <c>451 4.3.0</c>.</summary>
     Unavailable,
 }
 
@@ -20,23 +20,15 @@ public sealed record MailboxLookup(RecipientStatus Status, string Mailbox);
 public interface IRecipientLookup
 {
     /// <param name="name">the recipient's local part, as a valid account name.</param>
+    /// <exception cref="Exception">the store or the directory did not answer.</exception>
     Task<MailboxLookup> FindRecipientAsync(string name);
 }
 
 /// <summary>Local accounts: the row and its state.</summary>
 public sealed class LocalRecipients(IAccountStore store) : IRecipientLookup
 {
-    public async Task<MailboxLookup> FindRecipientAsync(string name)
-    {
-        try
-        {
-            return new MailboxLookup(StatusOf(await store.FindAccountAsync(name)), name);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return new MailboxLookup(RecipientStatus.Unavailable, name);
-        }
-    }
+    public async Task<MailboxLookup> FindRecipientAsync(string name) =>
+        new(StatusOf(await store.FindAccountAsync(name)), name);
 
     public static RecipientStatus StatusOf(StoredAccount? account) => account?.State switch
     {

@@ -63,7 +63,7 @@ public sealed class LdapDirectoryTests : IAsyncLifetime
         await _slapd.StopAsync();
         Assert.IsType<CredentialCheck.Unavailable>(await directory.VerifyPasswordAsync("alice", "alice-password"));
         Assert.IsType<CredentialCheck.Unavailable>(await directory.VerifyPasswordAsync("alice", "wrong"));
-        Assert.Equal(RecipientStatus.Unavailable, (await directory.FindRecipientAsync("alice")).Status);
+        await Assert.ThrowsAsync<DirectoryUnavailable>(() => directory.FindRecipientAsync("alice"));
 
         await _slapd.StartAgainAsync();
         Assert.Equal(new CredentialCheck.Valid("alice"), await directory.VerifyPasswordAsync("alice", "alice-password"));

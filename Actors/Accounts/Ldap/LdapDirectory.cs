@@ -81,20 +81,15 @@ public sealed class LdapDirectory : ICredentialVerifier, IRecipientLookup, IDisp
         }
     }
 
+    /// <summary>A recipient's mailbox: the directory user's own (made now on first delivery), or disabled when the user is gone.</summary>
+    /// <exception cref="DirectoryUnavailable"/>
     public async Task<MailboxLookup> FindRecipientAsync(string name)
     {
-        try
-        {
-            var user = await FindByMailboxAsync(name);
-            if (user is null)
-                return new MailboxLookup(await _store.FindAccountAsync(name) is null ? RecipientStatus.Unknown : RecipientStatus.Disabled, name);
-            return new MailboxLookup(await MailboxAsync(user.Mailbox) == AccountState.Disabled ? RecipientStatus.Disabled : RecipientStatus.Active,
-                user.Mailbox);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return new MailboxLookup(RecipientStatus.Unavailable, name);
-        }
+        var user = await FindByMailboxAsync(name);
+        if (user is null)
+            return new MailboxLookup(await _store.FindAccountAsync(name) is null ? RecipientStatus.Unknown : RecipientStatus.Disabled, name);
+        return new MailboxLookup(await MailboxAsync(user.Mailbox) == AccountState.Disabled ? RecipientStatus.Disabled : RecipientStatus.Active,
+            user.Mailbox);
     }
 
     /// <summary>The directory user a name stands for, as a login name or else as a mailbox; null when neither.</summary>
