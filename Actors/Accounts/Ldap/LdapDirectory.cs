@@ -70,7 +70,7 @@ public sealed class LdapDirectory : ICredentialVerifier, IRecipientLookup, IDisp
             var stored = await _store.FindAccountAsync(account);
             var secret = stored?.ApopSecretSealed is { } sealedSecret ? _cipher.Open(sealedSecret) : null;
             if (secret is null || !ApopDigest.Matches(timestamp, secret, digest)) return CredentialCheck.Invalid.Instance;
-            var user = await FindByMailboxAsync(stored!.Name);
+            var user = await UserOfMailboxAsync(stored!.Name);
             return user is null || stored.State == AccountState.Disabled
                 ? new CredentialCheck.Disabled(stored.Name)
                 : new CredentialCheck.Valid(stored.Name);
@@ -85,7 +85,7 @@ public sealed class LdapDirectory : ICredentialVerifier, IRecipientLookup, IDisp
     /// <exception cref="DirectoryUnavailable"/>
     public async Task<MailboxLookup> FindRecipientAsync(string name)
     {
-        var user = await FindByMailboxAsync(name);
+        var user = await UserOfMailboxAsync(name);
         if (user is null)
             return new MailboxLookup(await _store.FindAccountAsync(name) is null ? RecipientStatus.Unknown : RecipientStatus.Disabled, name);
         return new MailboxLookup(await MailboxAsync(user.Mailbox) == AccountState.Disabled ? RecipientStatus.Disabled : RecipientStatus.Active,
@@ -96,6 +96,14 @@ public sealed class LdapDirectory : ICredentialVerifier, IRecipientLookup, IDisp
     /// <exception cref="DirectoryUnavailable"/>
     public async Task<DirectoryUser?> ResolveAsync(string name) =>
         await FindByLoginAsync(name) ?? await FindByMailboxAsync(name);
+
+    /// <summary>The directory user whose mailbox this is: by address, or by login name for a user with no address of their own.</summary>
+    /// <exception cref="DirectoryUnavailable"/>
+    public async Task<DirectoryUser?> UserOfMailboxAsync(string mailbox)
+    {
+        if (await FindByMailboxAsync(mailbox) is { } user) return user;
+        return await FindByLoginAsync(mailbox) is { } byLogin && byLogin.Mailbox == mailbox ? byLogin : null;
+    }
 
     /// <summary>The mailbox's state; its row (with no local password) is made now if this is its first login or delivery.</summary>
     public async Task<AccountState> MailboxAsync(string mailbox)
