@@ -46,7 +46,7 @@ public static class MailActorsServer
                 .WithSingleton<AuthFailureTracker>("auth-failures", AuthFailureTracker.Props(settings.Limits.AuthFailures),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithSingleton<GrantLedgerActor>("grant-ledger",
-                    (system, _, _) => GrantLedgerActor.Props(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
+                    (system, _, _) => GrantLedgerActor.SupervisedProps(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
                     new ClusterSingletonOptions { Role = "mail" })
                 .WithActors((system, registry) =>
