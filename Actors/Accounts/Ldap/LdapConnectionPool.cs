@@ -72,12 +72,12 @@ public sealed class LdapConnectionPool(LdapSettings settings, bool bound) : IDis
             var options = connection.SessionOptions;
             options.ProtocolVersion = 3;
             options.ReferralChasing = ReferralChasingOptions.None;
+            if (settings.Ldaps) options.SecureSocketLayer = true;
             if (!OperatingSystem.IsWindows() && (settings.Ldaps || settings.StartTls))
             {
                 if (settings.CaDir.Length > 0) options.TrustedCertificatesDirectory = settings.CaDir;
                 options.StartNewTlsSessionContext();
             }
-            if (settings.Ldaps) options.SecureSocketLayer = true;
             if (settings.StartTls) options.StartTransportLayerSecurity(null);
             if (bound)
             {
