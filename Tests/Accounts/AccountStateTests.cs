@@ -93,9 +93,15 @@ public sealed class AccountStateTests : IAsyncLifetime
             Assert.Equal("before", (await pop.GetMessageAsync(0)).Subject);
         }
 
-        var audit = await CliAsync("audit", "--kind", "admin-changed", "--format", "json");
-        var changes = audit.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
-            .Select(e => (e.GetProperty("action").GetString(), e.GetProperty("target").GetString())).ToList();
+        // The node writes its audit stream after it answered the command: read until both changes are there.
+        List<(string?, string?)> changes = [];
+        await Eventually.AssertAsync(async () =>
+        {
+            var audit = await CliAsync("audit", "--kind", "admin-changed", "--format", "json");
+            changes = audit.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+                .Select(e => (e.GetProperty("action").GetString(), e.GetProperty("target").GetString())).ToList();
+            return changes.Count >= 2;
+        }, "both admin changes are in the journal", TimeSpan.FromSeconds(60));
         Assert.Equal([("user disable", "carol"), ("user enable", "carol")], changes);
     }
 
