@@ -21,7 +21,7 @@ public static class AccountStates
     public static AccountState Parse(string stored) => stored == "disabled" ? AccountState.Disabled : AccountState.Active;
 }
 
-/// <summary>Accounts, as the actors and the CLI see them. SQLite now; PostgreSQL fills the same interface.</summary>
+/// <summary>Accounts, as the actors and the CLI see them; SqliteStore and PostgresStore fill it alike.</summary>
 public interface IAccountStore
 {
     Task<StoredAccount?> FindAccountAsync(string name, CancellationToken ct = default);
