@@ -22,6 +22,8 @@ public sealed record MailActorsSettings(
     ClusterTlsSettings ClusterTls)
 {
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
+
+    public AccountSourceSettings Accounts { get; init; } = AccountSourceSettings.Local;
 }
 
 public sealed record NetworkSettings(

@@ -5,7 +5,7 @@ using MailActors.Policy;
 namespace MailActors.Configuration;
 
 /// <summary>Turns the merged HOCON tree into <see cref="MailActorsSettings"/>, naming the key of any bad value.</summary>
-public static class SettingsReader
+public static partial class SettingsReader
 {
     public static MailActorsSettings Read(Config root, int? portOffsetOverride = null)
     {
@@ -78,7 +78,7 @@ public static class SettingsReader
                 ShutdownGrace: Duration(c, "limits.shutdown-grace")),
             AdminHttp: Str(c, "admin.http"),
             Relay: Relay(c),
-            ClusterTls: ClusterTls(c, dataDir));
+            ClusterTls: ClusterTls(c, dataDir)) { Accounts = AccountSources(c) };
     }
 
     /// <summary>Whether the files exist is checked when a node starts (the CLI makes them with these same settings).</summary>

@@ -131,11 +131,13 @@ public static class SmtpMachine
         return new SmtpStep(s, new CheckGrant(envelope.Sender, recipient));
     }
 
-    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, bool? exists) => (s, exists) switch
+    /// <summary>The account lookup's answer to <see cref="FindRecipient"/>; mail goes to <paramref name="found"/>'s mailbox.</summary>
+    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, MailboxLookup found) => (s, found.Status) switch
     {
-        (InTransaction t, true) => Add(t, new Recipient(asked.Address, asked.Account, null)),
-        (InTransaction, false) => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
-        (InTransaction, null) => Refuse(s, SmtpReply.LookupFailed),
+        (InTransaction t, RecipientStatus.Active) => Add(t, new Recipient(asked.Address, found.Mailbox, null)),
+        (InTransaction, RecipientStatus.Disabled) => Refuse(s, SmtpReply.RecipientDisabled(asked.Address.ToString())),
+        (InTransaction, RecipientStatus.Unknown) => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        (InTransaction, _) => Refuse(s, SmtpReply.LookupFailed),
         _ => new SmtpStep(s),
     };
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Event;
+using MailActors.Accounts;
 using MailActors.Audit;
 using MailActors.Authentication;
 using MailActors.Observability;
@@ -75,15 +76,15 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
 
     private async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find)
     {
-        var (store, facts, name) = (deps.AccountStore, Session.Facts, Name);
+        var (recipients, facts, name) = (deps.Recipients, Session.Facts, Name);
         try
         {
-            return SmtpMachine.RecipientChecked(state, find, await store.FindAccountAsync(find.Account) is not null);
+            return SmtpMachine.RecipientChecked(state, find, await recipients.FindRecipientAsync(find.Account));
         }
         catch (Exception e)
         {
             facts.Fault(name, "recipient lookup", e);
-            return SmtpMachine.RecipientChecked(state, find, null);
+            return SmtpMachine.RecipientChecked(state, find, new MailboxLookup(RecipientStatus.Unavailable, find.Account));
         }
     }
 

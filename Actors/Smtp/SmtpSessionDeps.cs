@@ -1,4 +1,5 @@
 using Akka.Actor;
+using MailActors.Accounts;
 using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Sessions;
@@ -11,7 +12,7 @@ public sealed record SmtpSessionDeps(
     SessionContext Session,
     Authenticator Authenticator,
     IGrantLookup GrantLookup,
-    IAccountStore AccountStore,
+    IRecipientLookup Recipients,
     IMailIntake Intake);
 
 /// <summary>One session actor per accepted SMTP connection.</summary>

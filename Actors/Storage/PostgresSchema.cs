@@ -63,6 +63,10 @@ public static class PostgresSchema
         ALTER TABLE outbound_recipients ADD COLUMN lease_until timestamptz;
         CREATE INDEX ix_outbound_recipients_message ON outbound_recipients (message);
         """,
+        // 4: account states (docs/spec.md §4): a disabled account keeps its mail but cannot log in or receive
+        """
+        ALTER TABLE accounts ADD COLUMN state text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled'));
+        """,
     ];
 
     /// <summary>

@@ -55,6 +55,10 @@ public static class SqliteSchema
         ALTER TABLE outbound_recipients ADD COLUMN lease_until TEXT;
         CREATE INDEX ix_outbound_recipients_message ON outbound_recipients (message);
         """,
+        // 4: account states (docs/spec.md §4): a disabled account keeps its mail but cannot log in or receive
+        """
+        ALTER TABLE accounts ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled'));
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

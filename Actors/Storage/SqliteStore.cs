@@ -17,7 +17,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     {
         _connectionString = connectionString;
         _bodyReader = new PreparedReader(Connect, "SELECT body FROM messages WHERE account = $account AND id = $id", "$account", "$id");
-        _accountReader = new PreparedReader(Connect, "SELECT name, password_hash, apop_secret, created_utc FROM accounts WHERE name = $name", "$name");
+        _accountReader = new PreparedReader(Connect, "SELECT name, password_hash, apop_secret, created_utc, state FROM accounts WHERE name = $name", "$name");
         _listReader = new PreparedReader(Connect, "SELECT id, uidl, size FROM messages WHERE account = $account ORDER BY id", "$account");
         _versionReader = new PreparedReader(Connect, "SELECT count(*), coalesce(max(id), 0) FROM messages WHERE account = $account", "$account");
     }
@@ -61,7 +61,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     public async Task<IReadOnlyList<StoredAccount>> ListAccountsAsync(CancellationToken ct = default)
     {
         await using var c = Connect();
-        await using var cmd = Command(c, "SELECT name, password_hash, apop_secret, created_utc FROM accounts ORDER BY name");
+        await using var cmd = Command(c, "SELECT name, password_hash, apop_secret, created_utc, state FROM accounts ORDER BY name");
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<StoredAccount>();
         while (await r.ReadAsync(ct)) list.Add(ReadAccount(r));
@@ -90,6 +90,14 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         await using var c = Connect();
         await using var cmd = Command(c, "UPDATE accounts SET apop_secret = $secret, updated_utc = $now WHERE name = $name",
             ("$name", name), ("$secret", sealedSecret), ("$now", Now()));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<bool> SetStateAsync(string name, AccountState state, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c, "UPDATE accounts SET state = $state, updated_utc = $now WHERE name = $name",
+            ("$name", name), ("$state", AccountStates.Name(state)), ("$now", Now()));
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -189,7 +197,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
 
     private static StoredAccount ReadAccount(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : (byte[])r[2],
-        DateTime.Parse(r.GetString(3), null, System.Globalization.DateTimeStyles.RoundtripKind));
+        DateTime.Parse(r.GetString(3), null, System.Globalization.DateTimeStyles.RoundtripKind), AccountStates.Parse(r.GetString(4)));
 
     private static string Now() => DateTime.UtcNow.ToString("O");
 }

@@ -60,7 +60,7 @@ public sealed class ListenerService(
         var audit = await registry.GetAsync<AuditWriter>(cancellationToken);
         var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, () => enforced.Policy.Ipv6Prefix);
         var node = cluster.SelfAddress.ToString();
-        var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
+        var accounts = (ICredentialVerifier?)services.Directory ?? new AccountDirectory(services.Accounts, services.ApopCipher);
         var facts = new FactRecorder(audit, Akka.Event.Logging.GetLogger(system, "sessions"));
         var authenticator = new Authenticator(settings.LocalDomains, accounts, authFailures, grants, facts, node);
         var challenges = new ApopChallenge(settings.Hostname);
@@ -88,7 +88,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, services.Accounts, services.Intake);
+            var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, services.Recipients, services.Intake);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Submissions, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 isTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);

@@ -1,4 +1,5 @@
 using System.Net;
+using MailActors.Accounts;
 using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
@@ -67,9 +68,19 @@ public sealed class SmtpMachineTests
         var step = Run(Start(Zone.Outside), "EHLO c", "MAIL FROM:<x@far.test>", "RCPT TO:<Alice@EXAMPLE.test>");
         var find = Assert.IsType<FindRecipient>(Assert.Single(step.Effects));
         Assert.Equal("alice", find.Account);
-        Assert.StartsWith("250 2.1.5", Replies(SmtpMachine.RecipientChecked(step.State, find, true)));
-        Assert.StartsWith("550 5.1.1", Replies(SmtpMachine.RecipientChecked(step.State, find, false)));
-        Assert.StartsWith("451 4.3.0", Replies(SmtpMachine.RecipientChecked(step.State, find, null)));
+        Assert.StartsWith("250 2.1.5", Replies(SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Active, "alice"))));
+        Assert.StartsWith("550 5.1.1", Replies(SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Unknown, "alice"))));
+        Assert.StartsWith("451 4.3.0", Replies(SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Unavailable, "alice"))));
+    }
+
+    [Fact]
+    public void A_disabled_recipient_is_refused_with_550_5_2_1_and_a_directory_users_mail_goes_to_their_mailbox()
+    {
+        var step = Run(Start(Zone.Outside), "EHLO c", "MAIL FROM:<x@far.test>", "RCPT TO:<a.smith@example.test>");
+        var find = Assert.IsType<FindRecipient>(Assert.Single(step.Effects));
+        Assert.StartsWith("550 5.2.1 <a.smith@example.test>", Replies(SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Disabled, "a.smith"))));
+        var added = SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Active, "alice"));
+        Assert.Equal("alice", Assert.Single(Assert.IsType<SmtpState.InTransaction>(added.State).Envelope.Recipients).LocalAccount);
     }
 
     [Theory]
