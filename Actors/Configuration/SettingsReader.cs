@@ -74,8 +74,12 @@ public static class SettingsReader
                     Duration(c, "limits.auth-failures.window"),
                     Duration(c, "limits.auth-failures.block"),
                     Duration(c, "limits.auth-failures.first-delay"),
-                    Duration(c, "limits.auth-failures.max-delay")),
-                ShutdownGrace: Duration(c, "limits.shutdown-grace")),
+                    Duration(c, "limits.auth-failures.max-delay"),
+                    Duration(c, "limits.auth-failures.known-address-for")),
+                ShutdownGrace: Duration(c, "limits.shutdown-grace"),
+                DataTimeout: Duration(c, "limits.data-timeout"),
+                MaxHops: Positive(c, "limits.max-hops"),
+                DataInMemory: (int)Math.Min(Bytes(c, "limits.data-in-memory"), 16 * 1024 * 1024)),
             AdminHttp: Str(c, "admin.http"),
             Relay: Relay(c));
     }

@@ -124,6 +124,11 @@ public static class SmtpMachine
                 : new SmtpStep(s, new FindRecipient(recipient, account));
         }
 
+        // docs/spec.md §14: mail for this server's own address literal would come straight back; the spec names the
+        // local domains, and a literal is not one of them, so it is refused rather than taken as local.
+        if (AddressLiteral.Parse(recipient.Domain) is { } literal && OwnAddresses.Contains(literal))
+            return Refuse(s, SmtpReply.LoopsBack(recipient.ToString()));
+
         if (Network(c) is { Allowed: true } network) return AddRelay(s, recipient, new RelayPermit(network.Rule, null, null));
         if (s.AuthAccount is { } authAccount) return AddRelay(s, recipient, ByAuth(c, authAccount));
         return new SmtpStep(s, new CheckGrant(envelope.Sender, recipient));
@@ -199,6 +204,7 @@ public static class SmtpMachine
             DataProblem.None => new SmtpStep(next, new Deliver(envelope, end.Body!)),
             DataProblem.TooBig => new SmtpStep(next, new Reply(SmtpReply.MessageTooBig(s.Connection.MaxMessageSize))),
             DataProblem.LineTooLong => new SmtpStep(next, new Reply(SmtpReply.DataLineTooLong)),
+            DataProblem.TooManyHops => new SmtpStep(next, new Reply(SmtpReply.TooManyHops)),
             _ => new SmtpStep(next, new Reply(SmtpReply.BareLineEnd)),
         };
     }

@@ -48,6 +48,14 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
 
     private sealed record EffectDone(SmtpStep Step);
 
+    /// <summary>The DATA transfer outlasted <c>limits.data-timeout</c> (docs/spec.md §14), however steadily it trickled.</summary>
+    private sealed class DataTimedOut
+    {
+        public static readonly DataTimedOut Instance = new();
+    }
+
+    private ICancelable? _dataDeadline;
+
     protected override void PreStart()
     {
         MailMetrics.ConnectionOpened(_deps.Node, ListenerNames.Of(_deps.Listener));
@@ -122,6 +130,7 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             {
                 if (reader.Add(line) is not { } end) continue;
                 _data = null;
+                _dataDeadline?.Cancel();
                 Apply(SmtpMachine.DataEnded(_state!, end));
             }
             else
@@ -172,6 +181,7 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     private void CommonEvents()
     {
         Receive<ConnectionEvents.Idle>(_ => Finish(SmtpReply.IdleTimeout, "idle timeout"));
+        Receive<DataTimedOut>(_ => { if (_data is not null) Finish(SmtpReply.DataTimeout, "data timeout"); });
         Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
     }
 
@@ -189,7 +199,8 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
                     Finish(null, close.Outcome);
                     return;
                 case ReceiveData:
-                    _data = new DataReader(_deps.Settings.Limits.MaxMessageSize);
+                    _data = new DataReader(_deps.Settings.Limits.MaxMessageSize, _deps.Settings.Limits.MaxHops, _deps.Spool);
+                    _dataDeadline = Context.System.Scheduler.ScheduleTellOnceCancelable(_deps.Settings.Limits.DataTimeout, Self, DataTimedOut.Instance, Self);
                     break;
                 case SmtpEffect.StartTls tls:
                     _connection.Consumed(_input.Count);
@@ -356,6 +367,8 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     {
         MailMetrics.ConnectionClosed(_deps.Node, ListenerNames.Of(_deps.Listener));
         if (_countedAgainstLimit) _deps.Limiter.Release(_client);
+        _dataDeadline?.Cancel();
+        _data?.Dispose();
         _log.Info("smtp session end: client={0} listener={1} zone={2} helo={3} auth={4} outcome={5}",
             _client, ListenerNames.Of(_deps.Listener), (_policy is null ? "-" : ZoneNames.Of(_policy.Zone)),
             _state?.Helo ?? "-", _state?.AuthAccount ?? "-", _outcome);

@@ -24,6 +24,9 @@ public sealed record SmtpSessionDeps(
     ConnectionLimiter Limiter)
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where DATA past <c>limits.data-in-memory</c> goes (docs/spec.md §14).</summary>
+    public MessageSpool Spool { get; } = MessageSpool.Open(Settings.DataDir, Settings.Limits.DataInMemory);
 }
 
 /// <summary>One session actor per accepted SMTP connection.</summary>

@@ -6,7 +6,8 @@ namespace MailActors.Tests.AuthFailures;
 public sealed class AuthFailureBookTests
 {
     private static readonly AuthFailureSettings Settings = new(PerAddress: 3, PerAccount: 5, Window: TimeSpan.FromMinutes(15),
-        Block: TimeSpan.FromMinutes(15), FirstDelay: TimeSpan.FromSeconds(2), MaxDelay: TimeSpan.FromSeconds(15));
+        Block: TimeSpan.FromMinutes(15), FirstDelay: TimeSpan.FromSeconds(2), MaxDelay: TimeSpan.FromSeconds(15),
+        KnownAddressFor: TimeSpan.FromDays(30));
     private static readonly DateTime T0 = new(2026, 11, 27, 10, 0, 0, DateTimeKind.Utc);
 
     [Fact]
