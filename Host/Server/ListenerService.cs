@@ -7,6 +7,7 @@ using DotNetty.Transport.Channels;
 using MailActors.Accounts;
 using MailActors.Audit;
 using MailActors.AuthFailures;
+using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Mailboxes;
 using MailActors.Policy;
@@ -55,8 +56,13 @@ public sealed class ListenerService(
         var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, settings.PopBeforeSmtp.Ipv6Prefix);
         var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
+        var facts = new FactRecorder(audit, Akka.Event.Logging.GetLogger(system, "sessions"));
+        var authenticator = new Authenticator(settings.LocalDomains, accounts, authFailures, grants, facts, node);
         var challenges = new ApopChallenge(settings.Hostname);
         var classifier = new ZoneClassifier(settings.Networks);
+
+        SessionContext SessionOf(ListenerKind kind) =>
+            new(settings, kind, node, policy, new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress), facts);
 
         var gate = _gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
         log.LogInformation("Accepting at most {Capacity} connections (open-files limit {Limit})", gate.Capacity,
@@ -67,8 +73,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, grants, audit, node, accounts, services.Messages, challenges,
-                new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
+            var deps = new Pop3SessionDeps(SessionOf(kind), authenticator, mailboxes, grants, services.Messages, challenges);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
@@ -78,8 +83,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, grantLookup, audit, node, accounts, services.Accounts, services.Intake,
-                new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
+            var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, services.Accounts, services.Intake);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
