@@ -21,6 +21,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
     : SessionActor<SmtpStep>(connection, deps.Session)
 {
     private SmtpState _state = null!;
+    private readonly RefusalTally<(string Rule, string Reason)> _refusals = new();
 
     public static Props Props(IClientConnection connection, SmtpSessionDeps deps) =>
         Akka.Actor.Props.Create(() => new SmtpSessionActor(connection, deps));
@@ -73,12 +74,26 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
                     Run(DeliverAsync(_state, deliver));
                     return;
                 case SmtpEffect.RelayRefused refused:
-                    Session.Facts.Record(new Audit.RelayRefused(Client.ToString(), Session.ListenerName, refused.Sender,
-                        refused.Recipient?.ToString(), refused.Rule, refused.Reason, Session.Node, DateTime.UtcNow));
+                    RecordRefusal(refused);
                     break;
             }
         }
     }
+
+    /// <summary>The first refusal of its kind is its own fact; the repeats are one fact with a count (docs/spec.md §14).</summary>
+    private void RecordRefusal(SmtpEffect.RelayRefused refused)
+    {
+        var now = DateTime.UtcNow;
+        if (_refusals.Count((refused.Rule, refused.Reason), now, out var flush))
+            Session.Facts.Record(new Audit.RelayRefused(Client.ToString(), Session.ListenerName, refused.Sender,
+                refused.Recipient?.ToString(), refused.Rule, refused.Reason, Session.Node, now));
+        else if (flush is not null)
+            RecordRepeats((refused.Rule, refused.Reason), flush);
+    }
+
+    private void RecordRepeats((string Rule, string Reason) kind, Repeats repeats) =>
+        Session.Facts.Record(new RelayRefusedRepeated(Client.ToString(), Session.ListenerName, kind.Rule, kind.Reason, repeats.Count,
+            repeats.First, Session.Node, repeats.Last));
 
     private async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find)
     {
@@ -175,6 +190,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
     protected override void Release()
     {
         if (_state is InData data) data.Reader.Dispose();
+        foreach (var (kind, repeats) in _refusals.Drain()) RecordRepeats(kind, repeats);
     }
 
     protected override string EndFields() => $"helo={_state?.Helo ?? "-"} auth={_state?.AuthAccount ?? "-"}";
