@@ -42,5 +42,4 @@ public sealed class ParallelGuessingTests : IAsyncLifetime
         Assert.StartsWith("-ERR [LOGIN-DELAY]", await Pop3sLoginAsync(System.Net.IPAddress.Parse("127.0.3.2"), "alice", "alice-right"));
         Assert.StartsWith("+OK", await Pop3sLoginAsync(home, "alice", "alice-right"));
     }
-
 }
