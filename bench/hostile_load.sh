@@ -12,12 +12,15 @@ ma_build
 SMTP=$((30000 + RANDOM % 10000)); POP3=$((SMTP + 1)); POP3S=$((SMTP + 2))
 cat > "$WORK/node.conf" <<CONF
 mailactors {
-  hostname = "localhost", data-dir = "$WORK/data", bind-address = "127.0.0.1"
+  hostname = "localhost"
+  data-dir = "$WORK/data"
+  bind-address = "127.0.0.1"
   networks.internal = ["127.0.0.1/32"]
-  listeners {
-    pop3 { enabled = on, port = $POP3 }, pop3s { enabled = on, port = $POP3S }, apop.enabled = off
-    smtp { enabled = on, port = $SMTP }, submission.enabled = off
-  }
+  listeners.pop3 { enabled = on, port = $POP3 }
+  listeners.pop3s { enabled = on, port = $POP3S }
+  listeners.apop.enabled = off
+  listeners.smtp { enabled = on, port = $SMTP }
+  listeners.submission.enabled = off
   admin.http = ""
 }
 CONF

@@ -29,6 +29,14 @@ public sealed class HostileClientTests : IAsyncLifetime
         return raw;
     }
 
+    /// <summary>MAIL, RCPT to alice and DATA, each accepted.</summary>
+    private static async Task OpenDataAsync(RawClient raw)
+    {
+        Assert.StartsWith("250", await raw.SmtpCommandAsync("MAIL FROM:<a@b.example>"));
+        Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<alice@example.test>"));
+        Assert.StartsWith("354", await raw.SmtpCommandAsync("DATA"));
+    }
+
     private string SpoolDirectory => Path.Combine(_server.DataDir, "spool");
 
     [Fact]
@@ -48,9 +56,7 @@ public sealed class HostileClientTests : IAsyncLifetime
         await raw.ReadReplyAsync();
         var ehlo = await raw.SmtpCommandAsync("EHLO evil\rX-Injected: 1");
         Assert.Contains("greets evilX-Injected:1", ehlo);
-        Assert.StartsWith("250", await raw.SmtpCommandAsync("MAIL FROM:<a@b.example>"));
-        Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<alice@example.test>"));
-        Assert.StartsWith("354", await raw.SmtpCommandAsync("DATA"));
+        await OpenDataAsync(raw);
         Assert.StartsWith("250", await raw.SmtpCommandAsync("Subject: helo\r\n\r\nbody\r\n."));
         var stored = await _server.Services.Messages.ListMessagesAsync("alice");
         var text = Encoding.Latin1.GetString((await _server.Services.Messages.ReadMessageAsync("alice", stored[^1].Id))!);
@@ -71,9 +77,7 @@ public sealed class HostileClientTests : IAsyncLifetime
     public async Task A_message_with_120_received_headers_is_refused_with_554_5_4_6()
     {
         await using var raw = await SmtpAsync(TestServer.Inside);
-        Assert.StartsWith("250", await raw.SmtpCommandAsync("MAIL FROM:<a@example.test>"));
-        Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<alice@example.test>"));
-        Assert.StartsWith("354", await raw.SmtpCommandAsync("DATA"));
+        await OpenDataAsync(raw);
         var hops = string.Concat(Enumerable.Range(0, 120).Select(i => $"Received: from h{i} by h{i + 1}; Sat, 5 Dec 2026 10:00:00 +0000\r\n"));
         Assert.StartsWith("554 5.4.6", await raw.SmtpCommandAsync(hops + "Subject: loop\r\n\r\nbody\r\n."));
         Assert.StartsWith("250", await raw.SmtpCommandAsync("NOOP"));
@@ -104,9 +108,7 @@ public sealed class HostileClientTests : IAsyncLifetime
     public async Task A_half_sent_message_is_spooled_to_a_0600_file_and_the_transfer_ends_at_the_data_timeout()
     {
         await using var raw = await SmtpAsync(TestServer.Outside);
-        Assert.StartsWith("250", await raw.SmtpCommandAsync("MAIL FROM:<a@b.example>"));
-        Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<alice@example.test>"));
-        Assert.StartsWith("354", await raw.SmtpCommandAsync("DATA"));
+        await OpenDataAsync(raw);
         var started = Stopwatch.StartNew();
         var line = new string('x', 900) + "\r\n";
         await raw.SendAsync("Subject: half\r\n\r\n" + string.Concat(Enumerable.Repeat(line, 40)));
