@@ -15,7 +15,7 @@ namespace MailActors.Pop3;
 /// out its effects (logins, message reads, TLS, the UPDATE commit).
 /// </summary>
 public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDeps deps)
-    : SessionActor<Pop3Step>(connection, deps.Session)
+    : SessionActor<Pop3Step>(connection, deps.Session, Replies)
 {
     private Pop3State _state = null!;
     private readonly RefusalTally<(Mechanism Mechanism, string Rule)> _refusals = new();
@@ -23,10 +23,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     public static Props Props(IClientConnection connection, Pop3SessionDeps deps) =>
         Akka.Actor.Props.Create(() => new Pop3SessionActor(connection, deps));
 
-    protected override string Protocol => "pop3";
-    protected override string TooManyConnectionsReply => Pop3Reply.TooManyConnections;
-    protected override string TryLaterReply => Pop3Reply.TryLater;
-    protected override string IdleReply => Pop3Reply.Autologout;
+    private static readonly SessionReplies Replies = new("pop3", Pop3Reply.TooManyConnections, Pop3Reply.TryLater, Pop3Reply.Autologout);
 
     protected override Pop3Step Greet(PolicyProtocol.ConnectionPolicy policy)
     {

@@ -16,13 +16,15 @@ namespace MailActors.Sessions;
 /// <typeparam name="TStep">the machine's step: its next state and its effects.</typeparam>
 public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
 {
+    private readonly SessionReplies _replies;
     private readonly Queue<ConnectionEvents.Line> _input = new();
     private bool _waiting = true; // an effect runs (or the greeting is not out yet): lines wait
     private bool _countedAgainstLimit;
     private string _outcome = "connection closed by client";
 
-    protected SessionActor(IClientConnection connection, SessionContext session)
+    protected SessionActor(IClientConnection connection, SessionContext session, SessionReplies replies)
     {
+        _replies = replies;
         Connection = connection;
         Session = session;
         Client = ZoneClassifier.Normalize(connection.ClientAddress);
@@ -40,12 +42,7 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
     protected PolicyProtocol.ConnectionPolicy? Policy { get; private set; }
 
     /// <summary>The session, as a fault log line names it.</summary>
-    protected string Name => $"{Protocol} {Session.ListenerName} {Client}";
-
-    protected abstract string Protocol { get; }
-    protected abstract string TooManyConnectionsReply { get; }
-    protected abstract string TryLaterReply { get; }
-    protected abstract string IdleReply { get; }
+    protected string Name => $"{_replies.Protocol} {Session.ListenerName} {Client}";
 
     /// <summary>The first step, once the client is classified: the greeting.</summary>
     protected abstract TStep Greet(PolicyProtocol.ConnectionPolicy policy);
@@ -87,7 +84,7 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
             {
                 if (!Session.Limiter.TryAcquire(Client))
                 {
-                    Finish(TooManyConnectionsReply, "too many connections from address");
+                    Finish(_replies.TooManyConnections, "too many connections from address");
                     return;
                 }
                 _countedAgainstLimit = true;
@@ -101,7 +98,7 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
         Receive<Status.Failure>(f =>
         {
             Session.Facts.Fault(Name, "classify", f.Cause);
-            Finish(TryLaterReply, "policy unavailable");
+            Finish(_replies.TryLater, "policy unavailable");
         });
         Receive<ConnectionEvents.Received>(Enqueue);
         Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
@@ -159,7 +156,7 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
 
     private void ConnectionGone()
     {
-        Receive<ConnectionEvents.Idle>(_ => Finish(IdleReply, "idle timeout"));
+        Receive<ConnectionEvents.Idle>(_ => Finish(_replies.Idle, "idle timeout"));
         Receive<DeadlinePassed>(d => d.Id == _deadlineId, d => Finish(d.Reply, d.Outcome));
         Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
     }
@@ -202,7 +199,7 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
         Become(() =>
         {
             Waiting();
-            Receive<Status.Failure>(_ => Finish(TryLaterReply, "internal error"));
+            Receive<Status.Failure>(_ => Finish(_replies.TryLater, "internal error"));
         });
     }
 
@@ -253,7 +250,11 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
         _deadline?.Cancel();
         Release();
         if (_countedAgainstLimit) Session.Limiter.Release(Client);
-        Log.Info("{0} session end: client={1} listener={2} zone={3} {4} outcome={5}", Protocol, Client, Session.ListenerName,
+        Log.Info("{0} session end: client={1} listener={2} zone={3} {4} outcome={5}", _replies.Protocol, Client, Session.ListenerName,
             Policy is null ? "-" : ZoneNames.Of(Policy.Zone), EndFields(), _outcome);
     }
 }
+
+/// <summary>What the shell itself says, in a protocol's words: when the address has too many connections, when
+/// something needed did not answer, and when the client was idle too long.</summary>
+public sealed record SessionReplies(string Protocol, string TooManyConnections, string TryLater, string Idle);

@@ -18,7 +18,7 @@ namespace MailActors.Smtp;
 /// in order (RFC 2920) because the shell handles one line at a time.
 /// </summary>
 public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDeps deps)
-    : SessionActor<SmtpStep>(connection, deps.Session)
+    : SessionActor<SmtpStep>(connection, deps.Session, Replies)
 {
     private SmtpState _state = null!;
     private readonly RefusalTally<(string Rule, string Reason)> _refusals = new();
@@ -26,10 +26,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
     public static Props Props(IClientConnection connection, SmtpSessionDeps deps) =>
         Akka.Actor.Props.Create(() => new SmtpSessionActor(connection, deps));
 
-    protected override string Protocol => "smtp";
-    protected override string TooManyConnectionsReply => SmtpReply.TooManyConnections;
-    protected override string TryLaterReply => SmtpReply.TryLater;
-    protected override string IdleReply => SmtpReply.IdleTimeout;
+    private static readonly SessionReplies Replies = new("smtp", SmtpReply.TooManyConnections, SmtpReply.TryLater, SmtpReply.IdleTimeout);
 
     protected override SmtpStep Greet(PolicyProtocol.ConnectionPolicy policy)
     {

@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Hosting;
-using DotNetty.Transport.Channels;
 using MailActors.Accounts;
 using MailActors.Audit;
 using MailActors.AuthFailures;
@@ -21,7 +20,7 @@ using Microsoft.Extensions.Logging;
 namespace MailActors.Host.Server;
 
 /// <summary>
-/// Joins the cluster (itself, when no seed nodes are configured), then binds the mail listeners.
+/// Waits until a single node is Up in its cluster of one, then binds the mail listeners.
 /// Started after Akka, stopped before it.
 /// </summary>
 public sealed class ListenerService(
@@ -30,22 +29,25 @@ public sealed class ListenerService(
     MailServices services,
     ILogger<ListenerService> log) : IHostedService
 {
-    private readonly List<MailListener> _listeners = [];
+    private readonly MailTransport _transport = new();
     private readonly List<(string Name, string Endpoint)> _endpoints = [];
 
     /// <summary>Every enabled listener is bound.</summary>
     public bool Bound { get; private set; }
 
     public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _endpoints;
-    private MultithreadEventLoopGroup? _boss, _workers;
     private ConnectionGate? _gate;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = services.Settings;
         var cluster = Cluster.Get(system);
-        if (cluster.Settings.SeedNodes.Count == 0)
-            await cluster.JoinAsync(cluster.SelfAddress, cancellationToken);
+        if (cluster.Settings.SeedNodes.Count == 0) // it joined itself as the actor system started: wait until it is Up
+        {
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            await up.Task.WaitAsync(cancellationToken);
+        }
 
         var certificate = ServerCertificate.Load(settings, log);
         var policy = await registry.GetAsync<PolicyActor>(cancellationToken);
@@ -67,8 +69,6 @@ public sealed class ListenerService(
         var gate = _gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
         log.LogInformation("Accepting at most {Capacity} connections (open-files limit {Limit})", gate.Capacity,
             OpenFilesLimit.Read()?.ToString() ?? "unlimited");
-        _boss = new MultithreadEventLoopGroup(1);
-        _workers = new MultithreadEventLoopGroup(Environment.ProcessorCount); // DotNetty's default, twice that, only adds context switches
         foreach (var kind in new[] { ListenerKind.Pop3, ListenerKind.Pop3s, ListenerKind.Apop })
         {
             var listenerSettings = settings.Listeners[kind];
@@ -90,20 +90,20 @@ public sealed class ListenerService(
             await BindAsync(options);
         }
         Bound = true;
+        log.LogInformation("Listening: {Listeners}", string.Join(", ", _endpoints.Select(e => $"{e.Name} on {e.Endpoint}")));
     }
 
     private async Task BindAsync(ListenerOptions options)
     {
         try
         {
-            _listeners.Add(await MailListener.BindAsync(options, _boss!, _workers!));
+            await _transport.ListenAsync(options);
         }
         catch (ListenerBindException e)
         {
             throw new ListenerBindException($"mailactors.listeners.{ListenerNames.Of(options.Kind)}.port: {e.Message}");
         }
         _endpoints.Add((ListenerNames.Of(options.Kind), options.Endpoint.ToString()));
-        log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(options.Kind), options.Endpoint);
     }
 
     /// <summary>A graceful stop (SIGTERM): no new connections, and the open sessions get a bounded time to finish.</summary>
@@ -120,15 +120,10 @@ public sealed class ListenerService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Bound = false;
-        await Task.WhenAll(_listeners.Select(l => l.CloseAsync()));
-        if (_boss is null) return;
+        await _transport.CloseListenersAsync();
+        if (_gate is null) return; // never started
         await DrainAsync(services.Settings.Limits.ShutdownGrace, cancellationToken);
-        // DotNetty's event loops sometimes never finish their shutdown (a loop spins in ConfirmShutdown):
-        // give them a bound so that a stop never hangs.
-        var shutdown = Task.WhenAll(
-            _boss.ShutdownGracefullyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)),
-            _workers!.ShutdownGracefullyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)));
-        if (await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)) != shutdown)
+        if (!await _transport.StopAsync(TimeSpan.FromSeconds(2)))
             log.LogWarning("Network event loops did not stop within 2 s; going on");
     }
 }

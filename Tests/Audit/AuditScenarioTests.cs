@@ -83,6 +83,7 @@ public sealed class AuditScenario : IAsyncLifetime
 /// <summary>
 /// <c>mailactors audit</c> on the scenario's database (docs/spec.md §8), field by field; and tampering caught by <c>--verify</c>.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<AuditScenario>
 {
     private const string MessageId = AuditScenario.MessageId;
