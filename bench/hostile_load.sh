@@ -29,4 +29,4 @@ echo alice-pw | ma_cli user add alice --password-stdin > /dev/null
 ma_start "$WORK/node.log" 60 "$SMTP" "$POP3" "$POP3S"
 "$PY" "$BENCH_DIR/hostile_load.py" "$MA_PID" "$SMTP" "$POP3" "$POP3S" --seconds "${SECONDS_UNDER_LOAD:-40}" \
   --half-data "${HALF_DATA:-40}" --data-mb "${DATA_MB:-20}" --slow-tls "${SLOW_TLS:-100}" --endless "${ENDLESS:-50}"
-echo "spool files left after the load: $(find "$WORK/data/spool" -type f | wc -l)"
+echo "spool files while the hostile transfers were still open (deleted as their connections close): $(find "$WORK/data/spool" -type f | wc -l)"
