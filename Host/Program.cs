@@ -13,6 +13,7 @@ root.Subcommands.Add(GrantsCommand.Build());
 root.Subcommands.Add(StatusCommand.Build());
 root.Subcommands.Add(AuditCommand.Build());
 root.Subcommands.Add(QueueCommand.Build());
+root.Subcommands.Add(DnsCommand.Build());
 
 try
 {

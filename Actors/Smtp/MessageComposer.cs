@@ -17,7 +17,7 @@ public static class MessageComposer
         var headers = new StringBuilder();
         headers.Append(Received(s, envelope, queueId, now));
         var messageId = FindHeader(body, "Message-ID");
-        if (c.Listener == Policy.ListenerKind.Submission)
+        if (Policy.ListenerNames.IsSubmission(c.Listener))
         {
             if (messageId is null)
             {

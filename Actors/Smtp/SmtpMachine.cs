@@ -95,7 +95,7 @@ public static class SmtpMachine
     {
         var c = s.Connection;
         if (mail.Size > c.MaxMessageSize) return Error(s, SmtpReply.MessageTooBig(c.MaxMessageSize));
-        if (c.Listener != ListenerKind.Submission) return Open(s, mail.Sender, null);
+        if (!c.Listener.IsSubmission()) return Open(s, mail.Sender, null);
 
         if (Network(c) is { Allowed: true } network) return Open(s, mail.Sender, new RelayPermit(network.Rule, null, null));
         if (s.AuthAccount is { } account) return SenderPermitted(s, mail.Sender, ByAuth(c, account));

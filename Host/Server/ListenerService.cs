@@ -14,13 +14,14 @@ using MailActors.Pop3;
 using MailActors.Smtp;
 using MailActors.Sessions;
 using MailActors.Transport.Listeners;
+using MailActors.Host.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MailActors.Host.Server;
 
 /// <summary>
-/// Waits until a single node is Up in its cluster of one, then binds the mail listeners.
+/// Waits until a single node is Up in its cluster of one, then binds the mail listeners and the web listeners.
 /// Started after Akka, stopped before it.
 /// </summary>
 public sealed class ListenerService(
@@ -37,6 +38,7 @@ public sealed class ListenerService(
 
     public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _endpoints;
     private ConnectionGate? _gate;
+    private WebListeners? _web;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -79,16 +81,21 @@ public sealed class ListenerService(
                 classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
             await BindAsync(options);
         }
-        foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission })
+        foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission, ListenerKind.Submissions })
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
             var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, services.Accounts, services.Intake);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
-                ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
+                ImplicitTls: kind == ListenerKind.Submissions, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
+        var site = new Web.MailSite(settings);
+        var accountPages = new AccountPages(site, Path.Combine(settings.DataDir, "keys", "web"), authenticator, accounts, services.Accounts,
+            services.ApopCipher, grants, facts, new AccountHistory(system, grants), classifier, node);
+        _web = await WebListeners.StartAsync(settings, certificate, accountPages, cancellationToken);
+        if (_web is not null) _endpoints.AddRange(_web.Endpoints);
         Bound = true;
         log.LogInformation("Listening: {Listeners}", string.Join(", ", _endpoints.Select(e => $"{e.Name} on {e.Endpoint}")));
     }
@@ -120,6 +127,7 @@ public sealed class ListenerService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Bound = false;
+        if (_web is not null) await _web.DisposeAsync();
         await _transport.CloseListenersAsync();
         if (_gate is null) return; // never started
         await DrainAsync(services.Settings.Limits.ShutdownGrace, cancellationToken);

@@ -49,7 +49,8 @@ public sealed class StatusTests : IAsyncLifetime
             lines.Where(l => l.StartsWith("singleton: ")));
         Assert.Equal(
             [$"listener: pop3 127.0.0.1:{_server.Pop3Port}", $"listener: pop3s 127.0.0.1:{_server.Pop3sPort}", $"listener: apop 127.0.0.1:{_server.ApopPort}",
-             $"listener: smtp 127.0.0.1:{_server.SmtpPort}", $"listener: submission 127.0.0.1:{_server.SubmissionPort}"],
+             $"listener: smtp 127.0.0.1:{_server.SmtpPort}", $"listener: submission 127.0.0.1:{_server.SubmissionPort}",
+             $"listener: submissions 127.0.0.1:{_server.SubmissionsPort}", $"listener: web 127.0.0.1:{_server.WebPort}", $"listener: webs 127.0.0.1:{_server.WebsPort}"],
             lines.Where(l => l.StartsWith("listener: ")));
         Assert.Contains("grants: 1 live", lines);
         // the test profile's smarthost is a closed port: delivery may already have tried (and deferred) them

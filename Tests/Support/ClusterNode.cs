@@ -52,6 +52,7 @@ public sealed class ClusterNode : IAsyncDisposable
             mailactors.listeners {
               pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.enabled = off
               smtp.port = {{SmtpPort}}, submission.port = {{SubmissionPort}}
+              submissions.enabled = off, web.enabled = off, webs.enabled = off
             }
             """);
         _environment["MAILACTORS_ADMIN_HTTP"] = $"127.0.0.1:{AdminPort}";
