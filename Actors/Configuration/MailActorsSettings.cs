@@ -59,7 +59,10 @@ public sealed record LimitSettings(
     TimeSpan IdleTimeout,
     int MaxLineLength,
     AuthFailureSettings AuthFailures,
-    TimeSpan ShutdownGrace);
+    TimeSpan ShutdownGrace,
+    TimeSpan DataTimeout,
+    int MaxHops,
+    int DataInMemory);
 
 public sealed record AuthFailureSettings(
     int PerAddress,
@@ -67,7 +70,8 @@ public sealed record AuthFailureSettings(
     TimeSpan Window,
     TimeSpan Block,
     TimeSpan FirstDelay,
-    TimeSpan MaxDelay);
+    TimeSpan MaxDelay,
+    TimeSpan KnownAddressFor);
 
 /// <summary>
 /// Outbound delivery (docs/spec.md §10). <c>Smarthost</c> is null when mail goes by MX. <c>Routes</c> (domain → next hop,

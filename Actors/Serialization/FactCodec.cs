@@ -30,6 +30,8 @@ public static class FactCodec
         ["auth-failed.v1"] = typeof(AuthFailed),
         ["policy-refused.v1"] = typeof(PolicyRefused),
         ["relay-refused.v1"] = typeof(RelayRefused),
+        ["relay-refused-repeated.v1"] = typeof(RelayRefusedRepeated),
+        ["policy-refused-repeated.v1"] = typeof(PolicyRefusedRepeated),
         ["relay-accepted.v1"] = typeof(RelayAccepted),
         ["admin-changed.v1"] = typeof(AdminChanged),
         ["relay-delivered.v1"] = typeof(RelayDelivered),

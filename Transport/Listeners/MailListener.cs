@@ -68,7 +68,11 @@ public sealed class MailListener
         var trusted = _options.IsTrustedProxy(((IPEndPoint)channel.RemoteAddress).Address);
         var pipeline = channel.Pipeline;
         pipeline.AddLast("proxy", new ProxyHeaderDecoder(trusted));
-        if (_options.ImplicitTls) pipeline.AddLast("tls", TlsHandlers.Server(_options.Certificate));
+        if (_options.ImplicitTls)
+        {
+            pipeline.AddLast("tls", TlsHandlers.Server(_options.Certificate));
+            pipeline.AddLast(TlsHandshakeDeadline.Name, new TlsHandshakeDeadline());
+        }
         // Idle = neither reading nor writing (a long download on a slow link is not idle).
         pipeline.AddLast("idle", new IdleStateHandler(true, TimeSpan.Zero, TimeSpan.Zero, _options.IdleTimeout));
         pipeline.AddLast(LinesHandler, NewLineDecoder(_options));
