@@ -154,3 +154,82 @@ ma_log_summary() {
   echo "  session outcomes (pop3 session end ... outcome=):"
   grep -o 'outcome=.*' "$log" | sort | uniq -c | sort -rn | head -10 | sed 's/^/    /' || true
 }
+
+# peer_pop3_fixture_ok: the peer setup's Dovecot config, certificate and POP3 Maildirs are all there
+# (needs $PEERS/env.sh sourced).
+peer_pop3_fixture_ok() {
+  [ -f "$DOVECOT_CONF_DIR/dovecot-perf.conf" ] && [ -s "$DOVECOT_CONF_DIR/cert.pem" ] || return 1
+  command -v dovecot >/dev/null || return 1
+  local u n
+  for u in 1 "$POP_USERS"; do
+    n=$(( $(ls "$PB_ROOT/mail/example.test/pop$u/Maildir/new" 2>/dev/null | wc -l) \
+        + $(ls "$PB_ROOT/mail/example.test/pop$u/Maildir/cur" 2>/dev/null | wc -l) ))
+    [ "$n" = "$POP_MSGS" ] || return 1
+  done
+}
+
+# ma_pop3_fixture DATA POP3_PORT POP3S_PORT APOP_PORT: a data dir for our server holding what Dovecot
+# serves: accounts pop1..popN made with `mailactors user add` / `user apop` (password and APOP secret
+# popN-secret, as in Dovecot's users file) and the same Maildir messages loaded into SQLite; config in
+# $DATA/mailactors.conf with Dovecot's certificate. The accounts take ~30 s to make (real PBKDF2, one CLI
+# call each), so the finished data dir is kept in $DATA.template and copied on later calls (FRESH_FIXTURE=1:
+# make it again).
+ma_pop3_fixture() {
+  local data="$1" template="$1.template"
+  rm -rf "$data"; mkdir -p "$data"
+  ma_write_config "$data/mailactors.conf" "$data/data" "$2" "$3" "$4" \
+    "$DOVECOT_CONF_DIR/cert.pem" "$DOVECOT_CONF_DIR/key.pem"
+  if [ "${FRESH_FIXTURE:-0}" != 1 ] && [ -f "$template/complete" ]; then
+    cp -a "$template/data" "$data/data"
+    bench_log "fixture copied from $template"
+    return 0
+  fi
+  local t0; t0=$(date +%s)
+  ma_cli user list >/dev/null      # creates the store and its schema
+  add_user() {
+    echo "pop$1-secret" | ma_cli user add "pop$1" --password-stdin >/dev/null &&
+    echo "pop$1-secret" | ma_cli user apop "pop$1" --secret-stdin >/dev/null
+  }
+  local pids=() u p
+  for u in $(seq 1 "$POP_USERS"); do
+    add_user "$u" & pids+=($!)
+    if [ "${#pids[@]}" -ge 2 ]; then wait "${pids[0]}" || { echo "user add pop${u} failed" >&2; return 1; }; pids=("${pids[@]:1}"); fi
+  done
+  for p in "${pids[@]}"; do wait "$p" || { echo "user add failed" >&2; return 1; }; done
+  "$PY" - "$data/data/mailactors.db" "$POP_USERS" <<'PYEOF' || return 1
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+n, a = c.execute("SELECT COUNT(*), COUNT(apop_secret) FROM accounts WHERE name LIKE 'pop%'").fetchone()
+if n != int(sys.argv[2]) or a != n: sys.exit(f"accounts: {n} made, {a} with APOP secret; expected {sys.argv[2]}")
+PYEOF
+  bench_log "accounts pop1..pop$POP_USERS made with mailactors user add/apop in $(( $(date +%s) - t0 )) s"
+  "$PY" "$BENCH_DIR/load_fixture.py" messages --db "$data/data/mailactors.db" \
+    --maildir-base "$PB_ROOT/mail/example.test" --users "$POP_USERS" --expect "$POP_MSGS" || return 1
+  rm -rf "$template"; mkdir -p "$template"
+  cp -a "$data/data" "$template/data" && touch "$template/complete"
+}
+
+# ma_write_smtp_config FILE DATADIR PORT: only the smtp listener, example.test local, 127.0.0.0/8 inside.
+ma_write_smtp_config() {
+  mkdir -p "$(dirname "$1")"
+  cat > "$1" <<EOF2
+# written by bench/lib.sh for an SMTP benchmark run
+mailactors {
+  hostname = "localhost"
+  data-dir = "$2"
+  local-domains = ["example.test"]
+  bind-address = "127.0.0.1"
+  networks.internal = ["127.0.0.0/8"]
+  listeners {
+    pop3.enabled = off
+    pop3s.enabled = off
+    apop.enabled = off
+    smtp { enabled = on, port = $3 }
+    submission.enabled = off
+  }
+  limits.max-connections-per-address = 100000
+  admin.http = ""
+}
+EOF2
+  MA_CONF="$1"
+}

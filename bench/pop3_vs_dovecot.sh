@@ -80,23 +80,13 @@ PB_COMMON=(--reps "$REPS" --clients "$CLIENTS" --total-sessions "$TOTAL_SESSIONS
            --login-clients 10 --logins-per-client "$LOGINS" --timeout 300)
 
 # ------------------------------------------------------------------ 1. fixture
-fixture_ok() {
-  [ -f "$DOVECOT_CONF_DIR/dovecot-perf.conf" ] && [ -s "$DOVECOT_CONF_DIR/cert.pem" ] || return 1
-  command -v dovecot >/dev/null || return 1
-  local u n
-  for u in 1 "$POP_USERS"; do
-    n=$(( $(ls "$PB_ROOT/mail/example.test/pop$u/Maildir/new" 2>/dev/null | wc -l) \
-        + $(ls "$PB_ROOT/mail/example.test/pop$u/Maildir/cur" 2>/dev/null | wc -l) ))
-    [ "$n" = "$POP_MSGS" ] || return 1
-  done
-}
 if [ -n "${DOVECOT_JSON:-}" ]; then
-  fixture_ok || { echo "DOVECOT_JSON given, but the peer fixture is missing; run without DOVECOT_JSON" >&2; exit 1; }
-elif ! fixture_ok; then
+  peer_pop3_fixture_ok || { echo "DOVECOT_JSON given, but the peer fixture is missing; run without DOVECOT_JSON" >&2; exit 1; }
+elif ! peer_pop3_fixture_ok; then
   bench_log "peer fixture missing: running $PEERS/setup.sh"
   "$PEERS/setup.sh"
 fi
-fixture_ok || { echo "the peer fixture is still incomplete after setup.sh" >&2; exit 1; }
+peer_pop3_fixture_ok || { echo "the peer fixture is still incomplete after setup.sh" >&2; exit 1; }
 
 # CERT=ecdsa: both servers use one ECDSA P-256 certificate (the kind MailActors generates by default)
 # instead of the peer setup's RSA-2048 one; the RSA files are restored on exit.
@@ -139,30 +129,7 @@ fi
 
 # ------------------------------------------------------------------ 4. ours
 bench_log "== MailActors: fixture in $DATA"
-rm -rf "$DATA"; mkdir -p "$DATA"
-ma_write_config "$DATA/mailactors.conf" "$DATA/data" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT" \
-  "$DOVECOT_CONF_DIR/cert.pem" "$DOVECOT_CONF_DIR/key.pem"
-t0=$(date +%s)
-ma_cli user list >/dev/null      # creates the store and its schema
-add_user() {  # popN: login password and APOP secret both "popN-secret", as in Dovecot's users file
-  echo "pop$1-secret" | ma_cli user add "pop$1" --password-stdin >/dev/null &&
-  echo "pop$1-secret" | ma_cli user apop "pop$1" --secret-stdin >/dev/null
-}
-pids=()
-for u in $(seq 1 "$POP_USERS"); do
-  add_user "$u" & pids+=($!)
-  if [ "${#pids[@]}" -ge 2 ]; then wait "${pids[0]}" || { echo "user add pop${u} failed" >&2; exit 1; }; pids=("${pids[@]:1}"); fi
-done
-for p in "${pids[@]}"; do wait "$p" || { echo "user add failed" >&2; exit 1; }; done
-"$PY" - "$DATA/data/mailactors.db" "$POP_USERS" <<'EOF'
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-n, a = c.execute("SELECT COUNT(*), COUNT(apop_secret) FROM accounts WHERE name LIKE 'pop%'").fetchone()
-if n != int(sys.argv[2]) or a != n: sys.exit(f"accounts: {n} made, {a} with APOP secret; expected {sys.argv[2]}")
-EOF
-bench_log "accounts pop1..pop$POP_USERS made with mailactors user add/apop in $(( $(date +%s) - t0 )) s"
-"$PY" "$HERE/load_fixture.py" messages --db "$DATA/data/mailactors.db" \
-  --maildir-base "$PB_ROOT/mail/example.test" --users "$POP_USERS" --expect "$POP_MSGS"
+ma_pop3_fixture "$DATA" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
 
 ulimit -n 65536 2>/dev/null || true
 ma_start "$OUTDIR/server-ours.log" 60 "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"

@@ -143,26 +143,7 @@ fi
 OURS_SKIPPED=""
 bench_log "== MailActors: fresh data dir $DATA"
 rm -rf "$DATA"; mkdir -p "$DATA"
-MA_CONF="$DATA/bench.conf"
-cat > "$MA_CONF" <<EOF
-# written by bench/smtp_vs_postfix.sh for a benchmark run
-mailactors {
-  hostname = "localhost"
-  data-dir = "$DATA/data"
-  local-domains = ["example.test"]
-  bind-address = "127.0.0.1"
-  networks.internal = ["127.0.0.0/8"]
-  listeners {
-    pop3.enabled = off
-    pop3s.enabled = off
-    apop.enabled = off
-    smtp { enabled = on, port = $OURS_SMTP_PORT }
-    submission.enabled = off
-  }
-  limits.max-connections-per-address = 100000
-  admin.http = ""
-}
-EOF
+ma_write_smtp_config "$DATA/bench.conf" "$DATA/data" "$OURS_SMTP_PORT"
 echo "$ACCOUNT-secret" | ma_cli user add "$ACCOUNT" --password-stdin
 DB="$DATA/data/mailactors.db"
 

@@ -20,7 +20,7 @@ public sealed class AccountDirectory(IAccountStore store, ApopSecretCipher ciphe
     {
         try
         {
-            return await VerifyStoredPasswordAsync(account, password) is { } name ? new CredentialCheck.Valid(name) : CredentialCheck.Invalid.Instance;
+            return await VerifyStoredPasswordAsync(account, password) is { } stored ? Verified(stored) : CredentialCheck.Invalid.Instance;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -32,7 +32,7 @@ public sealed class AccountDirectory(IAccountStore store, ApopSecretCipher ciphe
     {
         try
         {
-            return await VerifyStoredApopAsync(account, timestamp, digest) is { } name ? new CredentialCheck.Valid(name) : CredentialCheck.Invalid.Instance;
+            return await VerifyStoredApopAsync(account, timestamp, digest) is { } stored ? Verified(stored) : CredentialCheck.Invalid.Instance;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -40,28 +40,32 @@ public sealed class AccountDirectory(IAccountStore store, ApopSecretCipher ciphe
         }
     }
 
-    /// <returns>the account name when the login password is right; null otherwise (whether or not it exists).</returns>
-    private async Task<string?> VerifyStoredPasswordAsync(string account, string password)
+    /// <summary>Right credentials: only now may the reply say the account is disabled (docs/spec.md §4).</summary>
+    private static CredentialCheck Verified(StoredAccount account) =>
+        account.State == AccountState.Disabled ? new CredentialCheck.Disabled(account.Name) : new CredentialCheck.Valid(account.Name);
+
+    /// <returns>the account when the login password is right; null otherwise (whether or not it exists).</returns>
+    private async Task<StoredAccount?> VerifyStoredPasswordAsync(string account, string password)
     {
         var stored = await store.FindAccountAsync(account);
         var hash = stored?.PasswordHash ?? PasswordHasher.Decoy;
         var cacheKey = CacheKey(account, hash, password);
         if (stored is not null && _verified.TryGetValue(cacheKey, out var until) && until > DateTime.UtcNow)
-            return stored.Name;
+            return stored;
 
         var ok = await Task.Run(() => PasswordHasher.Verify(password, hash));
         if (!ok || stored is null) return null;
         if (_verified.Count > 100_000) _verified.Clear();
         _verified[cacheKey] = DateTime.UtcNow + _cacheTtl;
-        return stored.Name;
+        return stored;
     }
 
-    /// <returns>the account name when the APOP digest matches its APOP-only secret; null otherwise.</returns>
-    private async Task<string?> VerifyStoredApopAsync(string account, string timestamp, string digest)
+    /// <returns>the account when the APOP digest matches its APOP-only secret; null otherwise.</returns>
+    private async Task<StoredAccount?> VerifyStoredApopAsync(string account, string timestamp, string digest)
     {
         var stored = await store.FindAccountAsync(account);
         var secret = stored?.ApopSecretSealed is { } sealedSecret ? cipher.Open(sealedSecret) : null;
-        return secret is not null && ApopDigest.Matches(timestamp, secret, digest) ? stored!.Name : null;
+        return secret is not null && ApopDigest.Matches(timestamp, secret, digest) ? stored : null;
     }
 
     private static string CacheKey(string account, string storedHash, string password) =>

@@ -23,11 +23,8 @@ public sealed class ApopSecretCipher
                 ? new ApopSecretCipher(key)
                 : throw new Configuration.ConfigurationError($"{keyFile}: not an APOP key ({key.Length} bytes, expected {KeyBytes})");
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
         var fresh = RandomNumberGenerator.GetBytes(KeyBytes);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(keyFile, options)) stream.Write(fresh);
+        Files.PrivateFiles.Write(keyFile, fresh);
         return new ApopSecretCipher(fresh);
     }
 

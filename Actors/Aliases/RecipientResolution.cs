@@ -12,6 +12,9 @@ public abstract record RecipientResolution
     /// <summary>A mailbox it would reach is at or over its quota (452 4.2.2).</summary>
     public sealed record Full(string Account) : RecipientResolution;
 
+    /// <summary>Only a disabled account would take it (550 5.2.1); an alias's disabled members are skipped when others remain.</summary>
+    public sealed record Disabled(string Account) : RecipientResolution;
+
     /// <summary>The store did not answer (451 4.3.0).</summary>
     public sealed record Unavailable : RecipientResolution;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using MailActors.Accounts;
 using MailActors.Quotas;
 
 namespace MailActors.Aliases;
@@ -18,8 +19,11 @@ public interface IRecipientLookups
 /// forward an account's own address), else the account of that name, else the domain's catch-all. Targets in a local
 /// domain are resolved again; bare names are accounts. An expansion that comes back to an address on its own path is a
 /// loop: aliases that make one are refused when added, and at RCPT the looping branch adds nothing.
+/// Every account reached is first asked of <paramref name="accounts"/> (the local table or the directory), when given:
+/// a disabled one takes no mail, and a directory user's mail goes to their canonical mailbox.
 /// </summary>
-public sealed class RecipientResolver(IRecipientLookups lookups, IReadOnlyList<string> localDomains, Quota defaults)
+public sealed class RecipientResolver(
+    IRecipientLookups lookups, IReadOnlyList<string> localDomains, Quota defaults, IRecipientLookup? accounts = null)
 {
     /// <summary>How deep aliases may nest, and how many lookups one address may cost: bounds on what the store is asked.</summary>
     public const int MaxDepth = 10, MaxLookups = 500;
@@ -27,10 +31,10 @@ public sealed class RecipientResolver(IRecipientLookups lookups, IReadOnlyList<s
     public async Task<RecipientResolution> ResolveAsync(string localPart, string domain, CancellationToken ct = default)
     {
         var walk = await WalkAsync(AliasAddress.Key(localPart, domain), ct);
+        if (walk.Unavailable) return new RecipientResolution.Unavailable();
         if (walk.Full is { } full) return new RecipientResolution.Full(full);
-        return walk.Accounts.Count + walk.Forwards.Count == 0
-            ? new RecipientResolution.Unknown()
-            : new RecipientResolution.Deliver(walk.Accounts, walk.Forwards);
+        if (walk.Accounts.Count + walk.Forwards.Count > 0) return new RecipientResolution.Deliver(walk.Accounts, walk.Forwards);
+        return walk.Disabled is { } disabled ? new RecipientResolution.Disabled(disabled) : new RecipientResolution.Unknown();
     }
 
     /// <summary>The addresses of the first loop met from <paramref name="address"/> (first and last equal), or null.</summary>
@@ -66,6 +70,7 @@ public sealed class RecipientResolver(IRecipientLookups lookups, IReadOnlyList<s
             walk.Add(mailbox, defaults);
             return;
         }
+        if (walk.IsDisabled(local)) return; // still an account: the catch-all does not take its mail
         await ExpandAsync(AliasAddress.CatchAll(domain), here, walk, ct);
     }
 
@@ -89,7 +94,27 @@ public sealed class RecipientResolver(IRecipientLookups lookups, IReadOnlyList<s
     {
         if (walk.Mailboxes.TryGetValue(account, out var known)) return known;
         if (!walk.Spend()) return null;
-        return walk.Mailboxes[account] = await lookups.FindMailboxAsync(account, ct);
+        return walk.Mailboxes[account] = await FindLiveMailboxAsync(account, walk, ct);
+    }
+
+    /// <summary>The mailbox an account name delivers to, or null when it is no account or is disabled (noted in the walk).</summary>
+    private async Task<MailboxUsage?> FindLiveMailboxAsync(string account, Walk walk, CancellationToken ct)
+    {
+        if (accounts is null) return await lookups.FindMailboxAsync(account, ct);
+        var found = await accounts.FindRecipientAsync(account);
+        switch (found.Status)
+        {
+            case RecipientStatus.Active:
+                return await lookups.FindMailboxAsync(found.Mailbox, ct);
+            case RecipientStatus.Disabled:
+                walk.Disable(account);
+                return null;
+            case RecipientStatus.Unavailable:
+                walk.Unavailable = true;
+                return null;
+            default:
+                return null;
+        }
     }
 
     private sealed class Walk
@@ -100,6 +125,19 @@ public sealed class RecipientResolver(IRecipientLookups lookups, IReadOnlyList<s
         public readonly Dictionary<string, MailboxUsage?> Mailboxes = [];
         public string? Full;
         public IReadOnlyList<string>? Loop;
+        public bool Unavailable;
+        private readonly HashSet<string> _disabled = [];
+
+        /// <summary>The first disabled account met: the answer when nothing live was reached (docs/spec.md §4, 550 5.2.1).</summary>
+        public string? Disabled { get; private set; }
+
+        public void Disable(string account)
+        {
+            _disabled.Add(account);
+            Disabled ??= account;
+        }
+
+        public bool IsDisabled(string account) => _disabled.Contains(account);
 
         public bool Spend() => ++_lookups <= MaxLookups;
 

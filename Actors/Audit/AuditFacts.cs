@@ -58,3 +58,17 @@ public sealed record RelayDelivered(
 public sealed record RelayBounced(
     string QueueId, string? MessageId, string Recipient, string Destination, string Reply, string Status, int Attempts, string Bounce,
     string Node, DateTime At) : IAuditFact;
+
+/// <summary>
+/// Relay refusals of one kind (<paramref name="Rule"/>, <paramref name="Reason"/>) repeated on one connection after the
+/// first, which has its own <see cref="RelayRefused"/>: <paramref name="Count"/> of them from <paramref name="First"/>
+/// to <paramref name="At"/>. Written when the connection ends or the count reaches a threshold, so a client cannot
+/// grow the journal faster than its connections (docs/spec.md §14).
+/// </summary>
+public sealed record RelayRefusedRepeated(
+    string Address, string Listener, string Rule, string Reason, int Count, DateTime First, string Node, DateTime At) : IAuditFact;
+
+/// <summary>Policy refusals of one mechanism and rule repeated on one connection after the first, which has its own
+/// <see cref="PolicyRefused"/>; as <see cref="RelayRefusedRepeated"/>.</summary>
+public sealed record PolicyRefusedRepeated(
+    string Address, string Listener, string Mechanism, string Rule, string Zone, int Count, DateTime First, string Node, DateTime At) : IAuditFact;

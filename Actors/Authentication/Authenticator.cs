@@ -4,6 +4,7 @@ using MailActors.Audit;
 using MailActors.AuthFailures;
 using MailActors.Grants;
 using MailActors.Policy;
+using MailActors.Sessions;
 
 namespace MailActors.Authentication;
 
@@ -40,30 +41,45 @@ public sealed class Authenticator(
     private async Task<LoginOutcome> DecideAsync(LoginAttempt attempt, string? name, string counted, Func<string, Task<LoginOutcome>>? whenVerified)
     {
         var address = attempt.Client.ToString();
+        var key = ClientKey.Of(attempt.Client); // docs/spec.md §14: an IPv6 client counts per /64
         try
         {
-            var verdict = await authFailures.Ask<AuthFailureProtocol.Verdict>(new AuthFailureProtocol.Check(address, counted), AskTimeout);
-            if (verdict.Blocked) return LoginOutcome.Blocked.Instance;
+            // docs/spec.md §14: the attempt is counted before the secret is checked, so parallel guesses cannot outrun the limits.
+            var reservation = await authFailures.Ask<AuthFailureProtocol.Reservation>(new AuthFailureProtocol.Reserve(key, counted), AskTimeout);
+            if (reservation.Id is not { } id) return LoginOutcome.Blocked.Instance;
 
-            var check = name is null ? CredentialCheck.Invalid.Instance
-                : attempt.Mechanism == Mechanism.Apop ? await credentials.VerifyApopAsync(name, attempt.ApopTimestamp ?? "", attempt.Secret)
-                : await credentials.VerifyPasswordAsync(name, attempt.Secret);
+            CredentialCheck check;
+            try
+            {
+                check = name is null ? CredentialCheck.Invalid.Instance
+                    : attempt.Mechanism == Mechanism.Apop ? await credentials.VerifyApopAsync(name, attempt.ApopTimestamp ?? "", attempt.Secret)
+                    : await credentials.VerifyPasswordAsync(name, attempt.Secret);
+            }
+            catch (Exception)
+            {
+                authFailures.Tell(new AuthFailureProtocol.Settle(id, key, counted, AttemptResult.Released));
+                throw;
+            }
             switch (check)
             {
                 case CredentialCheck.Valid valid:
+                    authFailures.Tell(new AuthFailureProtocol.Settle(id, key, counted, AttemptResult.Succeeded));
                     return whenVerified is null ? new LoginOutcome.Succeeded(valid.Account) : await whenVerified(valid.Account);
                 case CredentialCheck.Disabled disabled:
+                    authFailures.Tell(new AuthFailureProtocol.Settle(id, key, counted, AttemptResult.Released));
                     return new LoginOutcome.Disabled(disabled.Account);
                 case CredentialCheck.Unavailable unavailable:
+                    authFailures.Tell(new AuthFailureProtocol.Settle(id, key, counted, AttemptResult.Released));
                     return new LoginOutcome.Unavailable(unavailable.Why);
             }
 
-            var delay = await authFailures.Ask<AuthFailureProtocol.Delay>(new AuthFailureProtocol.Failed(address, counted), AskTimeout);
-            if (delay.AccountBlocked && name is not null)
+            var settled = await authFailures.Ask<AuthFailureProtocol.Settled>(
+                new AuthFailureProtocol.Settle(id, key, counted, AttemptResult.Failed), AskTimeout);
+            if (settled.AccountBlocked && name is not null)
                 grants.Tell(new GrantLedgerProtocol.RevokeAccount(name, "brute-force block of the account"));
-            if (delay.AddressBlocked)
+            if (settled.AddressBlocked)
                 grants.Tell(new GrantLedgerProtocol.RevokeAddress(address, "brute-force block of the address"));
-            await Task.Delay(delay.Wait);
+            await Task.Delay(settled.Wait);
             return LoginOutcome.WrongCredentials.Instance;
         }
         catch (Exception e)

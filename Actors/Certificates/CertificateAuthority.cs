@@ -1,15 +1,20 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MailActors.Files;
 
 namespace MailActors.Certificates;
 
 /// <summary>
-/// The server's own root CA and a server certificate it signs, as PEM under <c>data-dir/tls</c>.
-/// Users install <see cref="CaFile"/> so their clients stop warning. ECDSA P-256: fast TLS handshakes.
+/// The users' mail CA and the server certificate it signs, as PEM under <c>data-dir/tls</c>. Users install
+/// <see cref="CaFile"/> so their clients stop warning, so the CA is name-constrained (docs/spec.md §15) to the server's
+/// names and the local domains: its key can never mint a certificate for another site in those users' browsers. A
+/// running node needs only ca.pem, server.pem and server-key.pem; ca-key.pem belongs offline.
 /// </summary>
 public sealed class CertificateAuthority(string tlsDir)
 {
+    public static readonly TimeSpan CaLifetime = TimeSpan.FromDays(5 * 365);
+    public static readonly TimeSpan ServerLifetime = TimeSpan.FromDays(825);
+
     public string CaFile => Path.Combine(tlsDir, "ca.pem");
     public string CaKeyFile => Path.Combine(tlsDir, "ca-key.pem");
     public string ServerCertificateFile => Path.Combine(tlsDir, "server.pem");
@@ -17,63 +22,45 @@ public sealed class CertificateAuthority(string tlsDir)
 
     public bool ServerCertificateExists => File.Exists(ServerCertificateFile) && File.Exists(ServerKeyFile);
 
-    /// <summary>Creates the CA if there is none, then (re)issues the server certificate for these names.</summary>
-    public void Issue(IEnumerable<string> hosts)
+    /// <summary>The names the server certificate carries: the configured ones, localhost and the loopback addresses.</summary>
+    public static IReadOnlyList<string> ServerNames(IEnumerable<string> hosts) =>
+        hosts.Append("localhost").Append("127.0.0.1").Append("::1").Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>
+    /// Creates the CA if there is none (constrained to these names and <paramref name="localDomains"/>), then (re)issues the
+    /// server certificate. A CA made earlier for other names refuses with a line saying how to make a new one.
+    /// </summary>
+    public void Issue(IEnumerable<string> hosts, IEnumerable<string> localDomains)
     {
-        Directory.CreateDirectory(tlsDir);
-        using var ca = File.Exists(CaFile) && File.Exists(CaKeyFile)
+        PrivateFiles.CreateDirectory(tlsDir);
+        var names = ServerNames(hosts);
+        if (File.Exists(CaFile) && !File.Exists(CaKeyFile))
+            throw new Configuration.ConfigurationError(
+                $"{CaKeyFile}: not here (kept offline?): bring it back to issue a server certificate, or move {CaFile} away to create a new CA");
+        using var ca = File.Exists(CaFile)
             ? X509Certificate2.CreateFromPemFile(CaFile, CaKeyFile)
-            : CreateCa();
+            : CertificateMaker.CreateRoot("CN=MailActors Root CA, O=MailActors", CaLifetime, CaFile, CaKeyFile,
+                NameConstraints.Permit(names, localDomains));
 
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var names = hosts.Append("localhost").Append("127.0.0.1").Append("::1").Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var request = new CertificateRequest($"CN={names[0]}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var san = new SubjectAlternativeNameBuilder();
-        foreach (var name in names)
+        var (server, key) = CertificateMaker.IssueLeaf(ca, names, ServerLifetime, CertificateMaker.ServerAuth);
+        using (server)
+        using (key)
         {
-            if (IPAddress.TryParse(name, out var ip)) san.AddIpAddress(ip);
-            else san.AddDnsName(name);
+            if (CertificateMaker.ChainErrors(server, ca) is var errors && errors != X509ChainStatusFlags.NoError)
+                throw new Configuration.ConfigurationError(
+                    $"{CaFile}: this CA may not sign for {string.Join(", ", names)} ({errors}); it was made for other names. " +
+                    $"To make a new CA, move {CaFile} and {CaKeyFile} away and run ca init again (users then install the new ca.pem)");
+            PrivateFiles.Write(ServerKeyFile, key.ExportPkcs8PrivateKeyPem());
+            File.WriteAllText(ServerCertificateFile, server.ExportCertificatePem() + "\n" + ca.ExportCertificatePem() + "\n");
         }
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
-
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7F;
-        var now = DateTimeOffset.UtcNow;
-        using var server = request.Create(ca, now.AddDays(-1), now.AddDays(825), serial);
-        WritePrivate(ServerKeyFile, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(ServerCertificateFile, server.ExportCertificatePem() + "\n" + ca.ExportCertificatePem() + "\n");
-    }
-
-    private X509Certificate2 CreateCa()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=MailActors Root CA, O=MailActors", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        var now = DateTimeOffset.UtcNow;
-        using var ca = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
-        WritePrivate(CaKeyFile, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(CaFile, ca.ExportCertificatePem() + "\n");
-        return X509Certificate2.CreateFromPemFile(CaFile, CaKeyFile);
-    }
-
-    private static void WritePrivate(string path, string pem)
-    {
-        File.Delete(path);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var writer = new StreamWriter(new FileStream(path, options));
-        writer.Write(pem);
     }
 
     /// <summary>Loads a PEM certificate (chain) and key for serving TLS.</summary>
-    public static X509Certificate2 LoadServerCertificate(string certificateFile, string keyFile)
+    public static X509Certificate2 LoadServerCertificate(string certificateFile, string keyFile) =>
+        LoadWithKey(certificateFile, keyFile, "mailactors.tls");
+
+    /// <summary>A PEM certificate and its key, usable by SslStream; a missing or unreadable file is one line naming it.</summary>
+    public static X509Certificate2 LoadWithKey(string certificateFile, string keyFile, string key)
     {
         try
         {
@@ -83,7 +70,7 @@ public sealed class CertificateAuthority(string tlsDir)
         }
         catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new Configuration.ConfigurationError($"mailactors.tls: cannot load certificate {certificateFile} with key {keyFile}: {e.Message}");
+            throw new Configuration.ConfigurationError($"{key}: cannot load certificate {certificateFile} with key {keyFile}: {e.Message}");
         }
     }
 }

@@ -19,9 +19,14 @@ public sealed record MailActorsSettings(
     LimitSettings Limits,
     string AdminHttp,
     RelaySettings Relay,
-    Quotas.Quota DefaultQuota)
+    ClusterTlsSettings ClusterTls)
 {
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
+
+    public AccountSourceSettings Accounts { get; init; } = AccountSourceSettings.Local;
+
+    /// <summary>docs/spec.md §4: the quota of an account without its own.</summary>
+    public Quotas.Quota DefaultQuota { get; init; } = Quotas.Quota.Unlimited;
 }
 
 public sealed record NetworkSettings(
@@ -42,6 +47,9 @@ public sealed record TlsFileSettings(string Certificate, string Key)
     public bool Generated => Certificate.Length == 0;
 }
 
+/// <summary>Akka remoting over mutual TLS (docs/spec.md §15): the cluster CA every peer must chain to, this node's certificate and key.</summary>
+public sealed record ClusterTlsSettings(bool Enabled, string Ca, string Certificate, string Key);
+
 public enum StorageProvider { Sqlite, PostgreSql }
 
 public sealed record StorageSettings(StorageProvider Provider, string ConnectionString);
@@ -54,7 +62,10 @@ public sealed record LimitSettings(
     TimeSpan IdleTimeout,
     int MaxLineLength,
     AuthFailureSettings AuthFailures,
-    TimeSpan ShutdownGrace);
+    TimeSpan ShutdownGrace,
+    TimeSpan DataTimeout,
+    int MaxHops,
+    int DataInMemory);
 
 public sealed record AuthFailureSettings(
     int PerAddress,
@@ -62,7 +73,8 @@ public sealed record AuthFailureSettings(
     TimeSpan Window,
     TimeSpan Block,
     TimeSpan FirstDelay,
-    TimeSpan MaxDelay);
+    TimeSpan MaxDelay,
+    TimeSpan KnownAddressFor);
 
 /// <summary>
 /// Outbound delivery (docs/spec.md §10). <c>Smarthost</c> is null when mail goes by MX. <c>Routes</c> (domain → next hop,

@@ -5,7 +5,7 @@ using MailActors.Policy;
 namespace MailActors.Configuration;
 
 /// <summary>Turns the merged HOCON tree into <see cref="MailActorsSettings"/>, naming the key of any bad value.</summary>
-public static class SettingsReader
+public static partial class SettingsReader
 {
     public static MailActorsSettings Read(Config root, int? portOffsetOverride = null)
     {
@@ -57,7 +57,7 @@ public static class SettingsReader
             Listeners: listeners,
             Policy: new PolicySettings(Bool(c, "policy.allow-stls-outside")),
             PopBeforeSmtp: new PopBeforeSmtpSettings(
-                Duration(c, "pop-before-smtp.window"), Int(c, "pop-before-smtp.ipv6-prefix"), Bool(c, "pop-before-smtp.bind-sender")),
+                Duration(c, "pop-before-smtp.window"), Ipv6Prefix(c), Bool(c, "pop-before-smtp.bind-sender")),
             Tls: tls,
             Storage: new StorageSettings(provider, connectionString),
             ApopKeyFile: apopKey.Length > 0 ? Path.GetFullPath(apopKey) : Path.Combine(dataDir, "keys", "apop.key"),
@@ -74,11 +74,27 @@ public static class SettingsReader
                     Duration(c, "limits.auth-failures.window"),
                     Duration(c, "limits.auth-failures.block"),
                     Duration(c, "limits.auth-failures.first-delay"),
-                    Duration(c, "limits.auth-failures.max-delay")),
-                ShutdownGrace: Duration(c, "limits.shutdown-grace")),
+                    Duration(c, "limits.auth-failures.max-delay"),
+                    Duration(c, "limits.auth-failures.known-address-for")),
+                ShutdownGrace: Duration(c, "limits.shutdown-grace"),
+                DataTimeout: Duration(c, "limits.data-timeout"),
+                MaxHops: Positive(c, "limits.max-hops"),
+                DataInMemory: (int)Math.Min(Bytes(c, "limits.data-in-memory"), 16 * 1024 * 1024)),
             AdminHttp: Str(c, "admin.http"),
             Relay: Relay(c),
-            DefaultQuota: new Quotas.Quota(Bytes(c, "accounts.default-quota.size"), NotNegative(c, "accounts.default-quota.messages")));
+            ClusterTls: ClusterTls(c, dataDir)) {
+                Accounts = AccountSources(c),
+                DefaultQuota = new Quotas.Quota(Bytes(c, "accounts.default-quota.size"), NotNegative(c, "accounts.default-quota.messages")),
+            };
+    }
+
+    /// <summary>Whether the files exist is checked when a node starts (the CLI makes them with these same settings).</summary>
+    private static ClusterTlsSettings ClusterTls(Config c, string dataDir)
+    {
+        var dir = Path.Combine(dataDir, "tls", "cluster");
+        string PathOr(string key, string fallback) => Str(c, key) is { Length: > 0 } set ? Path.GetFullPath(set) : Path.Combine(dir, fallback);
+        return new ClusterTlsSettings(Bool(c, "cluster.tls.enabled"), PathOr("cluster.tls.ca", "ca.pem"),
+            PathOr("cluster.tls.certificate", "node.pem"), PathOr("cluster.tls.key", "node-key.pem"));
     }
 
     private static RelaySettings Relay(Config c)
@@ -154,10 +170,28 @@ public static class SettingsReader
     }
 
     private static IReadOnlyList<IPNetwork> Networks(Config c, string key) =>
-        List(c, key).Select(text => IPNetwork.TryParse(text, out var network)
-                ? network
-                : throw new ConfigurationError($"mailactors.{key}: \"{text}\" is not a CIDR network (like 10.0.0.0/8)"))
+        List(c, key).Select(text => ParseNetwork(key, text) switch
+            {
+                { Network: { } network } => network,
+                var bad => throw new ConfigurationError(bad.Error!),
+            })
             .ToList();
+
+    /// <summary>One entry of a <c>networks.*</c> list (<paramref name="key"/> without <c>mailactors.</c>), or the one-line error start-up gives.</summary>
+    public static (IPNetwork? Network, string? Error) ParseNetwork(string key, string text) =>
+        IPNetwork.TryParse(text, out var network)
+            ? (network, null)
+            : (null, $"mailactors.{key}: \"{text}\" is not a CIDR network (like 10.0.0.0/8)");
+
+    private static int Ipv6Prefix(Config c)
+    {
+        var prefix = Int(c, "pop-before-smtp.ipv6-prefix");
+        return Ipv6PrefixProblem(prefix) is { } problem ? throw new ConfigurationError(problem) : prefix;
+    }
+
+    /// <summary>A grant's IPv6 key is a prefix of this length (docs/spec.md §7): 0 to 128 bits.</summary>
+    public static string? Ipv6PrefixProblem(int prefix) =>
+        prefix is >= 0 and <= 128 ? null : $"mailactors.pop-before-smtp.ipv6-prefix: must be 0 to 128, not {prefix}";
 
     private static ConfigurationError Missing(string key) => new($"mailactors.{key}: missing");
 

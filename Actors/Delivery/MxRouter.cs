@@ -51,9 +51,7 @@ public sealed class MxRouter(RelaySettings settings, IMxResolver resolver)
         if (settings.Routes.TryGetValue(domain, out var route)) return new Route.Hosts([route]);
         if (domain.StartsWith('[') && domain.EndsWith(']'))
         {
-            var literal = domain[1..^1];
-            if (literal.StartsWith("ipv6:", StringComparison.OrdinalIgnoreCase)) literal = literal[5..];
-            return IPAddress.TryParse(literal, out var address)
+            return Smtp.AddressLiteral.Parse(domain) is { } address
                 ? new Route.Hosts([new NextHop(address.ToString(), NextHop.DefaultPort)])
                 : new Route.Unroutable(new DeliveryOutcome.Failed("5.1.2", $"bad address literal {domain}"));
         }

@@ -24,8 +24,7 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     private const int SnapshotEvery = 1000;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
-    private readonly TimeSpan _window;
-    private readonly int _ipv6Prefix;
+    private readonly Func<GrantTerms> _terms;
     private readonly string _node;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private GrantLedgerState _state = GrantLedgerState.Empty;
@@ -45,10 +44,10 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     private sealed record Replicated(Action Done);
 
     /// <param name="replicator">this node's DistributedData replicator; null where there is no cluster (the offline CLI).</param>
-    public GrantLedgerActor(TimeSpan window, int ipv6Prefix, string node, IActorRef? replicator = null)
+    /// <param name="terms">the window and IPv6 prefix in force now (the live policy: docs/spec.md §2), read at each command.</param>
+    public GrantLedgerActor(Func<GrantTerms> terms, string node, IActorRef? replicator = null)
     {
-        _window = window;
-        _ipv6Prefix = ipv6Prefix;
+        _terms = terms;
         _node = node;
         _replicator = replicator;
 
@@ -71,17 +70,18 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
             Self.Tell(Sweep.Instance);
         });
 
-        Command<Check>(c => Sender.Tell(new CheckResult(_state.ValidAt(GrantKey.Of(IPAddress.Parse(c.Address), _ipv6Prefix), DateTime.UtcNow))));
+        Command<Check>(c => Sender.Tell(new CheckResult(_state.ValidAt(GrantKey.Of(IPAddress.Parse(c.Address), _terms().Ipv6Prefix), DateTime.UtcNow))));
         Command<List>(_ => Sender.Tell(new Live(_state.LiveAt(DateTime.UtcNow))));
         Command<Earn>(e =>
         {
-            var key = GrantKey.Of(IPAddress.Parse(e.Address), _ipv6Prefix);
-            var evt = _state.Earn(key, e.Address, e.Account, e.Listener, e.Mechanism, e.Node, e.At, _window);
+            var terms = _terms();
+            var key = GrantKey.Of(IPAddress.Parse(e.Address), terms.Ipv6Prefix);
+            var evt = _state.Earn(key, e.Address, e.Account, e.Listener, e.Mechanism, e.Node, e.At, terms.Window);
             var sender = Sender;
             Record(evt, () => sender.Tell(new Earned(_state.Grants[key])));
         });
         Command<RevokeKey>(r => Revoke(_state.Grants.Values.Where(g => g.Key == r.Key), r.Reason));
-        Command<RevokeAddress>(r => Revoke(_state.Grants.Values.Where(g => g.Key == GrantKey.Of(IPAddress.Parse(r.Address), _ipv6Prefix)), r.Reason));
+        Command<RevokeAddress>(r => Revoke(_state.Grants.Values.Where(g => g.Key == GrantKey.Of(IPAddress.Parse(r.Address), _terms().Ipv6Prefix)), r.Reason));
         Command<RevokeAccount>(r => Revoke(_state.OfAccount(r.Account), r.Reason));
         Command<Sweep>(_ => ExpireDue());
         Command<Replicated>(r => r.Done());
@@ -90,8 +90,12 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotFailure>(f => _log.Warning("Grant ledger snapshot failed: {0}", f.Cause.Message));
     }
 
+    /// <summary>Fixed terms (the offline CLI, tests).</summary>
     public static Props Props(TimeSpan window, int ipv6Prefix, string node, IActorRef? replicator = null) =>
-        Akka.Actor.Props.Create(() => new GrantLedgerActor(window, ipv6Prefix, node, replicator));
+        Props(() => new GrantTerms(window, ipv6Prefix), node, replicator);
+
+    public static Props Props(Func<GrantTerms> terms, string node, IActorRef? replicator = null) =>
+        Akka.Actor.Props.Create(() => new GrantLedgerActor(terms, node, replicator));
 
     /// <summary>
     /// The ledger under a back-off supervisor, as the singleton runs it: a journal write that fails stops the ledger
@@ -99,7 +103,10 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     /// Meanwhile asks time out, and sessions fail closed (451, no grant).
     /// </summary>
     public static Props SupervisedProps(TimeSpan window, int ipv6Prefix, string node, IActorRef? replicator = null) =>
-        BackoffSupervisor.Props(Backoff.OnStop(Props(window, ipv6Prefix, node, replicator), "ledger",
+        SupervisedProps(() => new GrantTerms(window, ipv6Prefix), node, replicator);
+
+    public static Props SupervisedProps(Func<GrantTerms> terms, string node, IActorRef? replicator = null) =>
+        BackoffSupervisor.Props(Backoff.OnStop(Props(terms, node, replicator), "ledger",
             TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2, maxNrOfRetries: -1));
 
     private void Revoke(IEnumerable<Grant> grants, string reason)

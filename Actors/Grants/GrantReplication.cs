@@ -45,8 +45,9 @@ public static class GrantReplication
 /// <summary>
 /// Reads this node's replica of the live grants. Until the replica has heard from the ledger (a node that just
 /// started, a cluster restarting), it does not know, so it asks the ledger itself rather than refuse a granted client.
+/// <paramref name="ipv6Prefix"/> is read at each lookup: the live policy's (docs/spec.md §2).
 /// </summary>
-public sealed class ReplicatedGrants(IActorRef replicator, IActorRef ledger, int ipv6Prefix) : IGrantLookup
+public sealed class ReplicatedGrants(IActorRef replicator, IActorRef ledger, Func<int> ipv6Prefix) : IGrantLookup
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
@@ -56,7 +57,7 @@ public sealed class ReplicatedGrants(IActorRef replicator, IActorRef ledger, int
         switch (response)
         {
             case GetSuccess found:
-                return found.Get(GrantReplication.Key).TryGetValue(GrantKey.Of(address, ipv6Prefix), out var grant) && grant.IsValidAt(DateTime.UtcNow)
+                return found.Get(GrantReplication.Key).TryGetValue(GrantKey.Of(address, ipv6Prefix()), out var grant) && grant.IsValidAt(DateTime.UtcNow)
                     ? grant
                     : null;
             case NotFound:

@@ -8,7 +8,9 @@ namespace MailActors.Mailboxes;
 
 /// <summary>
 /// One per account, at most one live in the cluster (Cluster Sharding). Holds the maildrop lock for one
-/// session at a time, and releases it when that session quits, releases or dies.
+/// session at a time, and releases it when that session quits, releases or dies. It keeps the last listing
+/// and, at the next login, lists again only when the store's <see cref="MaildropVersion"/> has changed: reading
+/// a thousand rows was most of a login's CPU (issue 16).
 /// </summary>
 public sealed class MailboxEntity : ReceiveActor, IWithStash
 {
@@ -16,6 +18,7 @@ public sealed class MailboxEntity : ReceiveActor, IWithStash
     private readonly string _account;
     private readonly IMessageStore _store;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IReadOnlyList<StoredMessageInfo>? _listing;
 
     public IStash Stash { get; set; } = null!;
 
@@ -41,7 +44,7 @@ public sealed class MailboxEntity : ReceiveActor, IWithStash
             Context.SetReceiveTimeout(null);
             Context.Watch(acquire.Session);
             var replyTo = Sender;
-            _store.ListMessagesAsync(_account).ContinueWith(t => t.IsCompletedSuccessfully
+            ListAsync(_listing).ContinueWith(t => t.IsCompletedSuccessfully
                     ? new Listed(acquire.Session, replyTo, t.Result, null)
                     : new Listed(acquire.Session, replyTo, null, t.Exception?.GetBaseException().Message ?? "cancelled"))
                 .PipeTo(Self);
@@ -52,6 +55,13 @@ public sealed class MailboxEntity : ReceiveActor, IWithStash
         Receive<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
         Receive<Terminated>(_ => { });
         Receive<Listed>(_ => { }); // for a session that died while its listing was read
+    }
+
+    /// <returns>the cached listing when the store still has exactly those messages, else a fresh one.</returns>
+    private async Task<IReadOnlyList<StoredMessageInfo>> ListAsync(IReadOnlyList<StoredMessageInfo>? cached)
+    {
+        if (cached is not null && await _store.VersionAsync(_account) == MaildropVersion.Of(cached)) return cached;
+        return await _store.ListMessagesAsync(_account);
     }
 
     private void Locking(IActorRef session)
@@ -66,6 +76,7 @@ public sealed class MailboxEntity : ReceiveActor, IWithStash
                 Unlock(session);
                 return;
             }
+            _listing = listed.Messages;
             listed.ReplyTo.Tell(new Acquired(_account, listed.Messages));
             Stash.UnstashAll();
             Become(() => Locked(session));
@@ -83,6 +94,7 @@ public sealed class MailboxEntity : ReceiveActor, IWithStash
         Receive<Commit>(commit => commit.Session.Equals(holder), commit =>
         {
             var replyTo = Sender;
+            if (commit.DeletedIds.Count > 0) _listing = null;
             _store.DeleteMessagesAsync(_account, commit.DeletedIds)
                 .ContinueWith(t => new Deleted(replyTo, t.IsCompletedSuccessfully))
                 .PipeTo(Self);

@@ -1,22 +1,65 @@
 using Akka.Actor;
+using Akka.DistributedData;
+using Akka.Event;
 
 namespace MailActors.Policy;
 
 /// <summary>
-/// The policy actor (one per node: the matrix is configuration): classifies client addresses and hands each session
-/// the part of the matrix that applies to it, so no further round trip is needed per command.
+/// The policy actor on each node: classifies client addresses and hands each session the part of the matrix that
+/// applies to it, so no further round trip is needed per command. It answers from this node's replica of the live policy
+/// (docs/spec.md §2) and never asks the policy singleton, so sessions are classified while the singleton moves; until the
+/// replica arrives the node enforces its own configuration.
 /// </summary>
 public sealed class PolicyActor : ReceiveActor
 {
-    public PolicyActor(ZoneClassifier classifier, PolicyTable table)
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly EnforcedPolicy _enforced;
+    private readonly IActorRef? _replicator;
+    private bool _heardFromOwner;
+
+    /// <param name="replicator">this node's DistributedData replicator; null without a cluster (then the configuration stays in force).</param>
+    public PolicyActor(EnforcedPolicy enforced, IActorRef? replicator)
     {
+        _enforced = enforced;
+        _replicator = replicator;
+        var configured = enforced.Policy;
+
         Receive<PolicyProtocol.Classify>(ask =>
         {
-            var zone = classifier.Classify(ask.Address);
-            Sender.Tell(new PolicyProtocol.ConnectionPolicy(zone, ask.Listener, table.For(zone, ask.Listener)));
+            var now = _enforced.Current;
+            var zone = now.Classifier.Classify(ask.Address);
+            Sender.Tell(new PolicyProtocol.ConnectionPolicy(zone, ask.Listener, now.Table.For(zone, ask.Listener), now.Policy.BindSender));
         });
+        Receive<Changed>(changed =>
+        {
+            var live = changed.Get(PolicyReplication.Key).Value;
+            if (!_heardFromOwner)
+            {
+                _heardFromOwner = true;
+                var differ = configured.ChangesTo(live);
+                if (differ.Count > 0)
+                    _log.Warning("This node's configuration differs from the live policy (version {0}) in {1}; the live policy is enforced " +
+                                 "(see `mailactors policy show`; `mailactors policy reload` applies a configuration)",
+                        live.Version, string.Join(", ", differ.Select(d => d.Key)));
+            }
+            if (live.Version == _enforced.Policy.Version) return;
+            _enforced.Enforce(live);
+            _log.Info("Policy: enforcing version {0}", live.Version);
+            Report();
+        });
+        Receive<IUpdateResponse>(_ => { });
     }
 
-    public static Props Props(ZoneClassifier classifier, PolicyTable table) =>
-        Akka.Actor.Props.Create(() => new PolicyActor(classifier, table));
+    public static Props Props(EnforcedPolicy enforced, IActorRef? replicator) =>
+        Akka.Actor.Props.Create(() => new PolicyActor(enforced, replicator));
+
+    protected override void PreStart()
+    {
+        _replicator?.Tell(Dsl.Subscribe(PolicyReplication.Key, Self));
+        Report();
+    }
+
+    private void Report() =>
+        _replicator?.Tell(PolicyReplication.Enforcing(Akka.Cluster.Cluster.Get(Context.System),
+            new PolicyEnforced(_enforced.Policy.Version, DateTime.UtcNow)));
 }

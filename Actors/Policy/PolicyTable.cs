@@ -23,22 +23,39 @@ public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
     private static string Describe(TimeSpan window) =>
         window.TotalMinutes >= 1 && window.Seconds == 0 ? $"{window.TotalMinutes:0} minutes" : $"{window.TotalSeconds:0} seconds";
 
-    public static PolicyTable FromSettings(MailActorsSettings settings)
+    private static PolicyRule[] Submission(ListenerKind listener, string popBeforeSmtp)
+    {
+        var name = ListenerNames.Of(listener);
+        return
+        [
+            new($"campus-{name}", ZoneMatch.Campus, listener, Mechanism.Network, Channel.Any, true),
+            new($"outside-{name}-refused", ZoneMatch.Outside, listener, Mechanism.Network, Channel.Any, false, popBeforeSmtp),
+            new($"{name}-pop-before-smtp", ZoneMatch.Any, listener, Mechanism.Grant, Channel.Any, true),
+            new($"{name}-auth", ZoneMatch.Any, listener, Mechanism.SmtpAuth, Channel.Tls, true),
+        ];
+    }
+
+    /// <summary>The matrix under the node's own configuration (what it enforces before it hears the live policy).</summary>
+    public static PolicyTable FromSettings(MailActorsSettings settings) => Build(settings, LivePolicy.FromSettings(settings));
+
+    /// <summary>The matrix under <paramref name="policy"/>; <paramref name="settings"/> gives the ports that refusals name.</summary>
+    public static PolicyTable Build(MailActorsSettings settings, LivePolicy policy)
     {
         var pop3s = settings.PortOf(ListenerKind.Pop3s);
         var apop = settings.PortOf(ListenerKind.Apop);
         var useTlsOrApop = $"use POP3 over TLS on port {pop3s} or APOP on port {apop}";
-        var popBeforeSmtp = $"log in to POP3 from this address first (POP3 over TLS on port {pop3s} or APOP on port {apop}), " +
-                            $"then send within {Describe(settings.PopBeforeSmtp.Window)}; or use AUTH after STARTTLS";
+        var popFirst = $"log in to POP3 from this address first (POP3 over TLS on port {pop3s} or APOP on port {apop}), " +
+                       $"then send within {Describe(policy.GrantWindow)}";
+        var popBeforeSmtp = popFirst + "; or use AUTH after STARTTLS";
 
         return new PolicyTable(
         [
             // pop3 (110): plain USER/PASS on campus; from outside only after STLS.
             new("campus-pop3-userpass", ZoneMatch.Campus, ListenerKind.Pop3, Mechanism.UserPass, Channel.Any, true),
             new("outside-pop3-stls-userpass", ZoneMatch.Outside, ListenerKind.Pop3, Mechanism.UserPass, Channel.Tls,
-                settings.Policy.AllowStlsOutside, $"clear-text login from outside the campus is not allowed: {useTlsOrApop}"),
+                policy.AllowStlsOutside, $"clear-text login from outside the campus is not allowed: {useTlsOrApop}"),
             new("outside-pop3-cleartext-refused", ZoneMatch.Outside, ListenerKind.Pop3, Mechanism.UserPass, Channel.Clear, false,
-                settings.Policy.AllowStlsOutside
+                policy.AllowStlsOutside
                     ? $"clear-text login from outside the campus is not allowed: {useTlsOrApop}, or STLS first"
                     : $"clear-text login from outside the campus is not allowed: {useTlsOrApop}"),
 
@@ -63,11 +80,9 @@ public sealed class PolicyTable(IReadOnlyList<PolicyRule> rules)
             new("smtp-relay-pop-before-smtp", ZoneMatch.Any, ListenerKind.Smtp, Mechanism.Grant, Channel.Any, true),
             new("smtp-relay-auth", ZoneMatch.Any, ListenerKind.Smtp, Mechanism.SmtpAuth, Channel.Tls, true),
 
-            // submission (587): from outside, MAIL itself needs a grant or AUTH.
-            new("campus-submission", ZoneMatch.Campus, ListenerKind.Submission, Mechanism.Network, Channel.Any, true),
-            new("outside-submission-refused", ZoneMatch.Outside, ListenerKind.Submission, Mechanism.Network, Channel.Any, false, popBeforeSmtp),
-            new("submission-pop-before-smtp", ZoneMatch.Any, ListenerKind.Submission, Mechanism.Grant, Channel.Any, true),
-            new("submission-auth", ZoneMatch.Any, ListenerKind.Submission, Mechanism.SmtpAuth, Channel.Tls, true),
+            // submission (587) and submissions (465, implicit TLS): from outside, MAIL itself needs a grant or AUTH.
+            .. Submission(ListenerKind.Submission, popBeforeSmtp),
+            .. Submission(ListenerKind.Submissions, popFirst + "; or use AUTH"), // TLS from the first byte: AUTH is offered at once
         ]);
     }
 }

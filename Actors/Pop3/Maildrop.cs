@@ -16,7 +16,16 @@ public sealed record Maildrop(IReadOnlyList<StoredMessageInfo> Messages, Immutab
 
     public int Count => Messages.Count - Deleted.Count;
 
-    public long Size => Live.Sum(x => x.Message.Size);
+    public long Size
+    {
+        get
+        {
+            long size = 0;
+            for (var i = 0; i < Messages.Count; i++)
+                if (Deleted.IsEmpty || !Deleted.Contains(i + 1)) size += Messages[i].Size;
+            return size;
+        }
+    }
 
     public bool Exists(int number) => number >= 1 && number <= Messages.Count;
 

@@ -13,6 +13,9 @@ public static class Pop3Machine
     /// <summary>Dovecot's limit: this many bad commands in a row and the session is closed.</summary>
     public const int MaxBadCommands = 10;
 
+    /// <summary>docs/spec.md §14: this many logins refused by policy on one connection and it is closed.</summary>
+    public const int MaxRefusals = 20;
+
     public static Pop3Step Greet(Pop3State.Authorization state) =>
         new(state, new Reply(Pop3Reply.Greeting(state.Connection.Hostname, state.Connection.ApopTimestamp)));
 
@@ -41,8 +44,7 @@ public static class Pop3Machine
                 var decision = c.Policy.Decide(Mechanism.UserPass, c.Tls);
                 return decision.Allowed
                     ? Ok(s with { User = user.Name }, Pop3Reply.SendPass)
-                    : new Pop3Step(s with { User = null }, new PolicyRefused(Mechanism.UserPass, decision.Rule, user.Name),
-                        new Reply(Pop3Reply.PolicyRefused(decision.Advice)));
+                    : Refused(s, new PolicyRefused(Mechanism.UserPass, decision.Rule, user.Name), decision.Advice);
             }
 
             case Pop3Command.Pass pass:
@@ -51,16 +53,15 @@ public static class Pop3Machine
                 var decision = c.Policy.Decide(Mechanism.UserPass, c.Tls);
                 return decision.Allowed
                     ? new Pop3Step(s with { User = null, BadCommands = 0 }, new Login(Mechanism.UserPass, s.User, pass.Password, decision.Rule))
-                    : new Pop3Step(s with { User = null }, new PolicyRefused(Mechanism.UserPass, decision.Rule, s.User),
-                        new Reply(Pop3Reply.PolicyRefused(decision.Advice)));
+                    : Refused(s, new PolicyRefused(Mechanism.UserPass, decision.Rule, s.User), decision.Advice);
             }
 
             case Pop3Command.Apop apop:
             {
                 var decision = c.Policy.Decide(Mechanism.Apop, c.Tls);
                 if (!decision.Allowed || c.ApopTimestamp is null)
-                    return new Pop3Step(s, new PolicyRefused(Mechanism.Apop, decision.Allowed ? PolicyDecision.NoRule.Rule : decision.Rule, apop.Name),
-                        new Reply(Pop3Reply.PolicyRefused(decision.Allowed ? PolicyDecision.NoRule.Advice : decision.Advice)));
+                    return Refused(s, new PolicyRefused(Mechanism.Apop, decision.Allowed ? PolicyDecision.NoRule.Rule : decision.Rule, apop.Name),
+                        decision.Allowed ? PolicyDecision.NoRule.Advice : decision.Advice);
                 if (s.ChallengeSpent) return Ok(s, Pop3Reply.ApopChallengeSpent);
                 return new Pop3Step(s with { User = null, ChallengeSpent = true, BadCommands = 0 },
                     new Login(Mechanism.Apop, apop.Name, apop.Digest.ToLowerInvariant(), decision.Rule));
@@ -84,7 +85,7 @@ public static class Pop3Machine
 
     /// <summary>After STLS: a fresh AUTHORIZATION state over TLS; nothing from before carries over.</summary>
     public static Pop3Step TlsStarted(Pop3State.Authorization s) =>
-        new(Pop3State.Start(s.Connection with { Tls = true }) with { ChallengeSpent = s.ChallengeSpent });
+        new(Pop3State.Start(s.Connection with { Tls = true }) with { ChallengeSpent = s.ChallengeSpent, Refusals = s.Refusals });
 
     public static Pop3Step LoginSucceeded(Pop3State.Authorization s, string account, Maildrop maildrop) =>
         Ok(new Pop3State.Transaction(s.Connection, account, maildrop), Pop3Reply.LoggedIn(maildrop));
@@ -171,6 +172,16 @@ public static class Pop3Machine
         }
         caps.Add("IMPLEMENTATION MailActors");
         return Pop3Reply.MultiLine(Pop3Reply.Ok("capability list follows"), caps);
+    }
+
+    /// <summary>A login the policy refused (audited). Refusals cost the client: <see cref="MaxRefusals"/> on one connection,
+    /// however interleaved with good commands, and it is closed (docs/spec.md §14).</summary>
+    private static Pop3Step Refused(Pop3State.Authorization s, PolicyRefused fact, string advice)
+    {
+        var next = s with { User = null, Refusals = s.Refusals + 1 };
+        if (next.Refusals >= MaxRefusals)
+            return new Pop3Step(new Pop3State.Closed(s.Connection), fact, new Reply(Pop3Reply.TooManyRefusals), new Close("too many refused logins"));
+        return new Pop3Step(next, fact, new Reply(Pop3Reply.PolicyRefused(advice)));
     }
 
     private static Pop3Step Ok(Pop3State s, string reply) => new(Reset(s), new Reply(reply));

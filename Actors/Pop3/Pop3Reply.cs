@@ -40,6 +40,7 @@ public static class Pop3Reply
     public static readonly string NotInThisState = Err("command not valid in this state");
     public static string Unknown(string verb) => Err($"unknown command {verb}");
     public static string Malformed(string problem) => Err(problem);
+    public static readonly string TooManyRefusals = Err("[AUTH] too many refused logins on this connection; closing");
     public static readonly string TooManyBadCommands = Err("[SYS/PERM] too many bad commands; closing");
     public static readonly string LineTooLong = Err("line too long");
     public static readonly string Autologout = Err("autologout; idle for too long");

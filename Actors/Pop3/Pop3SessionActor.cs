@@ -18,6 +18,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     : SessionActor<Pop3Step>(connection, deps.Session, Replies)
 {
     private Pop3State _state = null!;
+    private readonly RefusalTally<(Mechanism Mechanism, string Rule)> _refusals = new();
 
     public static Props Props(IClientConnection connection, Pop3SessionDeps deps) =>
         Akka.Actor.Props.Create(() => new Pop3SessionActor(connection, deps));
@@ -64,13 +65,27 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
                     Run(CommitAsync(_state, commit, Self, deps));
                     return;
                 case Pop3Effect.PolicyRefused refused:
-                    Session.Facts.Record(new Audit.PolicyRefused(Client.ToString(),
-                        refused.Name is null ? null : Authenticator.Printable(refused.Name), Session.ListenerName,
-                        MechanismNames.Of(refused.Mechanism), refused.Rule, ZoneNames.Of(Policy!.Zone), Session.Node, DateTime.UtcNow));
+                    RecordRefusal(refused);
                     break;
             }
         }
     }
+
+    /// <summary>The first refusal of its kind is its own fact; the repeats are one fact with a count (docs/spec.md §14).</summary>
+    private void RecordRefusal(Pop3Effect.PolicyRefused refused)
+    {
+        var now = DateTime.UtcNow;
+        if (_refusals.Count((refused.Mechanism, refused.Rule), now, out var flush))
+            Session.Facts.Record(new Audit.PolicyRefused(Client.ToString(),
+                refused.Name is null ? null : Authenticator.Printable(refused.Name), Session.ListenerName,
+                MechanismNames.Of(refused.Mechanism), refused.Rule, ZoneNames.Of(Policy!.Zone), Session.Node, now));
+        else if (flush is not null)
+            RecordRepeats((refused.Mechanism, refused.Rule), flush);
+    }
+
+    private void RecordRepeats((Mechanism Mechanism, string Rule) kind, Repeats repeats) =>
+        Session.Facts.Record(new PolicyRefusedRepeated(Client.ToString(), Session.ListenerName, MechanismNames.Of(kind.Mechanism), kind.Rule,
+            ZoneNames.Of(Policy!.Zone), repeats.Count, repeats.First, Session.Node, repeats.Last));
 
     /// <summary>Credentials, then the mailbox lock, then (from outside) the POP-before-SMTP grant, recorded before
     /// the +OK so that the client may send the moment it reads it.</summary>
@@ -163,6 +178,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     /// <summary>A session that ends holding its mailbox gives the lock back; an UPDATE commit already did.</summary>
     protected override void Release()
     {
+        foreach (var (kind, repeats) in _refusals.Drain()) RecordRepeats(kind, repeats);
         var locked = _state switch
         {
             Pop3State.Transaction t => t.Account,

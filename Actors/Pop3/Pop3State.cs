@@ -17,7 +17,8 @@ public abstract record Pop3State(Pop3Connection Connection, int BadCommands)
 {
     /// <param name="User">the name given with USER, awaiting PASS.</param>
     /// <param name="ChallengeSpent">APOP was tried with this greeting's timestamp; it is never accepted twice.</param>
-    public sealed record Authorization(Pop3Connection Connection, string? User, bool ChallengeSpent, int BadCommands = 0)
+    /// <param name="Refusals">logins the policy refused on this connection; unlike bad commands, never reset.</param>
+    public sealed record Authorization(Pop3Connection Connection, string? User, bool ChallengeSpent, int BadCommands = 0, int Refusals = 0)
         : Pop3State(Connection, BadCommands);
 
     public sealed record Transaction(Pop3Connection Connection, string Account, Maildrop Maildrop, int BadCommands = 0)

@@ -30,11 +30,16 @@ public static class FactCodec
         ["auth-failed.v1"] = typeof(AuthFailed),
         ["policy-refused.v1"] = typeof(PolicyRefused),
         ["relay-refused.v1"] = typeof(RelayRefused),
+        ["relay-refused-repeated.v1"] = typeof(RelayRefusedRepeated),
+        ["policy-refused-repeated.v1"] = typeof(PolicyRefusedRepeated),
         ["relay-accepted.v1"] = typeof(RelayAccepted),
         ["admin-changed.v1"] = typeof(AdminChanged),
         ["relay-delivered.v1"] = typeof(RelayDelivered),
         ["relay-bounced.v1"] = typeof(RelayBounced),
         ["audit-stream-snapshot.v1"] = typeof(AuditStreamSnapshot),
+        ["policy-changed.v1"] = typeof(Policy.PolicyChanged),
+        ["live-policy.v1"] = typeof(Policy.LivePolicy), // the live policy replicated between nodes
+        ["policy-enforced.v1"] = typeof(Policy.PolicyEnforced), // which version each node enforces
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);

@@ -13,6 +13,10 @@ public interface IClientConnection
 
     bool IsTls { get; }
 
+    /// <summary>The Akka dispatcher that runs the session on the connection's own network thread (no thread hop per
+    /// line and reply), or null for the default dispatcher.</summary>
+    string? Dispatcher => null;
+
     void Write(string text);
 
     /// <summary>Completes once the connection can take more (its outbound buffer is below the high-water mark):

@@ -62,6 +62,12 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
 
     private sealed record EffectDone(TStep Step);
 
+    /// <summary>A deadline set with <see cref="StartDeadline"/> passed.</summary>
+    private sealed record DeadlinePassed(long Id, string Reply, string Outcome);
+
+    private ICancelable? _deadline;
+    private long _deadlineId;
+
     protected override void PreStart()
     {
         MailMetrics.ConnectionOpened(Session.Node, Session.ListenerName);
@@ -151,6 +157,7 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
     private void ConnectionGone()
     {
         Receive<ConnectionEvents.Idle>(_ => Finish(_replies.Idle, "idle timeout"));
+        Receive<DeadlinePassed>(d => d.Id == _deadlineId, d => Finish(d.Reply, d.Outcome));
         Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
     }
 
@@ -205,6 +212,21 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
         Connection.StartTls(readyReply);
     }
 
+    /// <summary>Ends the session with <paramref name="reply"/> unless <see cref="CancelDeadline"/> comes first: a bound
+    /// on a whole phase (a DATA transfer) that input trickling in cannot stretch, as it stretches the idle timer.</summary>
+    protected void StartDeadline(TimeSpan after, string reply, string outcome)
+    {
+        CancelDeadline();
+        _deadline = Context.System.Scheduler.ScheduleTellOnceCancelable(after, Self, new DeadlinePassed(_deadlineId, reply, outcome), Self);
+    }
+
+    protected void CancelDeadline()
+    {
+        _deadline?.Cancel();
+        _deadline = null;
+        _deadlineId++;
+    }
+
     /// <summary>Writes the reply if any, closes the connection after it, and reads nothing more.</summary>
     protected void Finish(string? reply, string outcome)
     {
@@ -225,6 +247,7 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
     protected override void PostStop()
     {
         MailMetrics.ConnectionClosed(Session.Node, Session.ListenerName);
+        _deadline?.Cancel();
         Release();
         if (_countedAgainstLimit) Session.Limiter.Release(Client);
         Log.Info("{0} session end: client={1} listener={2} zone={3} {4} outcome={5}", _replies.Protocol, Client, Session.ListenerName,

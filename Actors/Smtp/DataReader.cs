@@ -3,7 +3,7 @@ using MailActors.Sessions;
 
 namespace MailActors.Smtp;
 
-public enum DataProblem { None, BareLineEnd, LineTooLong, TooBig }
+public enum DataProblem { None, BareLineEnd, LineTooLong, TooBig, TooManyHops }
 
 /// <summary>The end of the DATA phase: the message (dot-stuffing undone, CRLF line ends) or why it is refused.</summary>
 public sealed record DataEnd(byte[]? Body, DataProblem Problem);
@@ -12,24 +12,31 @@ public sealed record DataEnd(byte[]? Body, DataProblem Problem);
 /// Reads DATA lines (RFC 5321 §4.1.1.4, §4.5.2). The data ends only at a "." line that ends in CRLF and follows
 /// a line that ended in CRLF: with a bare LF or CR anywhere the message is refused as a whole once its real end
 /// arrives, so no smuggling sequence can end it early or split it (the defence of Postfix's
-/// <c>smtpd_forbid_bare_newline</c>). Over the size limit the octets are counted, not kept.
+/// <c>smtpd_forbid_bare_newline</c>). Over the size limit the octets are counted, not kept. <c>Received:</c> fields in the
+/// header section are counted as they pass: at <paramref name="maxHops"/> the message is looping (docs/spec.md §14).
 /// </summary>
-public sealed class DataReader(long maxSize)
+public sealed class DataReader(long maxSize, int maxHops, MessageSpool spool) : IDisposable
 {
     /// <summary>RFC 5321 §4.5.3.1.6: 1000 octets with the CRLF.</summary>
     public const int MaxLineLength = 998;
 
-    private readonly MemoryStream _body = new();
+    private readonly SpooledBody _body = spool.NewBody();
     private long _size;
     private bool _previousEndedWithCrlf = true; // the DATA command's own line end
     private DataProblem _problem;
+    private bool _inHeader = true;
+    private int _hops;
 
     /// <returns>null while the data goes on; the result at its end.</returns>
     public DataEnd? Add(ConnectionEvents.Line line)
     {
         var endsWithCrlf = !line.BareLineFeed;
         if (line.Text == "." && endsWithCrlf && _previousEndedWithCrlf)
-            return new DataEnd(_problem == DataProblem.None ? _body.ToArray() : null, _problem);
+        {
+            var body = _problem == DataProblem.None ? _body.ToArray() : null;
+            _body.Dispose();
+            return new DataEnd(body, _problem);
+        }
         _previousEndedWithCrlf = endsWithCrlf;
 
         if (line.TooLong) Flag(DataProblem.LineTooLong);
@@ -37,6 +44,7 @@ public sealed class DataReader(long maxSize)
         else if (line.Text.Length > MaxLineLength) Flag(DataProblem.LineTooLong);
 
         var text = line.Text.StartsWith('.') ? line.Text[1..] : line.Text;
+        if (_inHeader) CountHop(text);
         _size += text.Length + 2;
         if (_size > maxSize) Flag(DataProblem.TooBig);
         if (_problem == DataProblem.None)
@@ -49,11 +57,20 @@ public sealed class DataReader(long maxSize)
         return null;
     }
 
+    private void CountHop(string text)
+    {
+        if (text.Length == 0) { _inHeader = false; return; }
+        if (!text.StartsWith("Received", StringComparison.OrdinalIgnoreCase)) return;
+        if (text.AsSpan("Received".Length).TrimStart(" \t").StartsWith(":") && ++_hops >= maxHops) Flag(DataProblem.TooManyHops);
+    }
+
     private void Flag(DataProblem problem)
     {
         if (_problem != DataProblem.None) return;
         _problem = problem;
-        _body.SetLength(0);
-        _body.Capacity = 0;
+        _body.Clear();
     }
+
+    /// <summary>The transfer was abandoned (connection closed, timeout): its spool file goes.</summary>
+    public void Dispose() => _body.Dispose();
 }

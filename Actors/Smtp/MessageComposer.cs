@@ -17,7 +17,7 @@ public static class MessageComposer
         var headers = new StringBuilder();
         headers.Append(Received(s, envelope, queueId, now));
         var messageId = FindHeader(body, "Message-ID");
-        if (c.Listener == Policy.ListenerKind.Submission)
+        if (Policy.ListenerNames.IsSubmission(c.Listener))
         {
             if (messageId is null)
             {
@@ -51,7 +51,7 @@ public static class MessageComposer
         };
         // RFC 5321 §4.1.3: an IPv6 address literal is [IPv6:addr]
         var literal = c.Client.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"IPv6:{c.Client}" : c.Client.ToString();
-        return $"Received: from {Clean(s.Helo ?? "unknown")} ([{literal}])\r\n" +
+        return $"Received: from {HeloName.Clean(s.Helo ?? "")} ([{literal}])\r\n" +
                $"\tby {c.Hostname} (MailActors) with {protocol} id {queueId}\r\n" +
                $"\t(listener {Policy.ListenerNames.Of(c.Listener)}; {(c.Tls ? "TLS" : "no TLS")}; {why});\r\n" +
                $"\t{Rfc5322Date(now)}\r\n";
@@ -82,9 +82,6 @@ public static class MessageComposer
         var end = message.AsSpan().IndexOf("\r\n\r\n"u8);
         return end < 0 ? message.Length : end + 2;
     }
-
-    private static string Clean(string helo) =>
-        new string(helo.Where(ch => ch is > ' ' and < '\x7f' and not '(' and not ')').Take(255).ToArray()) is { Length: > 0 } clean ? clean : "unknown";
 
     private static byte[] Concat(byte[] a, byte[] b)
     {

@@ -12,6 +12,8 @@ public sealed record SmtpAddress(string LocalPart, string Domain)
     /// <summary>Parses the inside of &lt;...&gt;; null when it is not a mailbox.</summary>
     public static SmtpAddress? Parse(string path)
     {
+        // docs/spec.md §14: no control character (C0 or DEL), quoted or escaped, ever reaches a stored header.
+        if (HasControlCharacter(path)) return null;
         if (path.StartsWith('@'))
         {
             // A source route, "@a,@b:mailbox": RFC 5321 §4.1.1.3 says to ignore it and use the mailbox.
@@ -29,6 +31,8 @@ public sealed record SmtpAddress(string LocalPart, string Domain)
             return null;
         return new SmtpAddress(local, domain);
     }
+
+    public static bool HasControlCharacter(string text) => text.Any(ch => ch < ' ' || ch == '\x7f');
 
     private static int LastUnquotedAt(string path)
     {

@@ -64,7 +64,7 @@ public static class SmtpMachine
         (Connected, SmtpCommand.Mail or SmtpCommand.Auth) => Error(s, SmtpReply.HeloFirst),
         (InTransaction t, SmtpCommand.Rcpt rcpt) => Rcpt(t, rcpt.Recipient),
         (InTransaction { Envelope.Recipients.IsEmpty: true }, SmtpCommand.Data) => Error(s, SmtpReply.NoRecipients),
-        (InTransaction t, SmtpCommand.Data) => new SmtpStep(new InData(t.Session, t.Envelope, new DataReader(s.Connection.MaxMessageSize)),
+        (InTransaction t, SmtpCommand.Data) => new SmtpStep(new InData(t.Session, t.Envelope, s.Connection.NewDataReader()),
             new Reply(SmtpReply.StartData)),
         (_, SmtpCommand.Rcpt or SmtpCommand.Data) => Error(s, SmtpReply.MailFirst),
         (_, SmtpCommand.Malformed bad) => Error(s, bad.Reply),
@@ -96,7 +96,7 @@ public static class SmtpMachine
     {
         var c = s.Connection;
         if (mail.Size > c.MaxMessageSize) return Error(s, SmtpReply.MessageTooBig(c.MaxMessageSize));
-        if (c.Listener != ListenerKind.Submission) return Open(s, mail.Sender, null);
+        if (!c.Listener.IsSubmission()) return Open(s, mail.Sender, null);
 
         if (Network(c) is { Allowed: true } network) return Open(s, mail.Sender, new RelayPermit(network.Rule, null, null));
         if (s.AuthAccount is { } account) return SenderPermitted(s, mail.Sender, ByAuth(c, account));
@@ -123,22 +123,28 @@ public static class SmtpMachine
         {
             var account = AccountName.Normalize(recipient.LocalPart, []);
             return account is null
-                ? Refuse(s, SmtpReply.UnknownUser(recipient.ToString()))
+                ? Error(s, SmtpReply.UnknownUser(recipient.ToString()))
                 : new SmtpStep(s, new FindRecipient(recipient, account));
         }
+
+        // docs/spec.md §14: mail for this server's own address literal would come straight back; the spec names the
+        // local domains, and a literal is not one of them, so it is refused rather than taken as local.
+        if (AddressLiteral.Parse(recipient.Domain) is { } literal && OwnAddresses.Contains(literal))
+            return Error(s, SmtpReply.LoopsBack(recipient.ToString()));
 
         if (Network(c) is { Allowed: true } network) return AddRelay(s, recipient, new RelayPermit(network.Rule, null, null));
         if (s.AuthAccount is { } authAccount) return AddRelay(s, recipient, ByAuth(c, authAccount));
         return new SmtpStep(s, new CheckGrant(envelope.Sender, recipient));
     }
 
-    /// <summary>The store's answer to <see cref="FindRecipient"/>, an account or alias expanded (docs/spec.md §4).</summary>
+    /// <summary>The store's answer to <see cref="FindRecipient"/>, an account (its canonical mailbox) or an alias expanded (docs/spec.md §4).</summary>
     public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, RecipientResolution answer) => (s, answer) switch
     {
         (InTransaction t, RecipientResolution.Deliver { Accounts: [var account], Forwards: [] }) => Add(t, new Recipient(asked.Address, account, null)),
         (InTransaction t, RecipientResolution.Deliver alias) =>
             Add(t, new Recipient(asked.Address, null, null, new AliasExpansion(alias.Accounts, alias.Forwards))),
-        (InTransaction, RecipientResolution.Unknown) => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        (InTransaction, RecipientResolution.Unknown) => Error(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        (InTransaction, RecipientResolution.Disabled) => Refuse(s, SmtpReply.RecipientDisabled(asked.Address.ToString())),
         (InTransaction, RecipientResolution.Full) => Refuse(s, SmtpReply.MailboxFull(asked.Address.ToString())),
         (InTransaction, _) => Refuse(s, SmtpReply.LookupFailed),
         _ => new SmtpStep(s),
@@ -162,7 +168,7 @@ public static class SmtpMachine
         }
         if (s is not InTransaction transaction) return new SmtpStep(s);
         if (permit is null)
-            return Audited(Refuse(s, SmtpReply.RelayDenied(asked.Recipient.ToString(), refusal.Advice)),
+            return Audited(Error(s, SmtpReply.RelayDenied(asked.Recipient.ToString(), refusal.Advice)),
                 new RelayRefused(refusal.Rule, NoPermit, asked.Sender, asked.Recipient));
         return AddRelay(transaction, asked.Recipient, permit);
     }
@@ -173,7 +179,7 @@ public static class SmtpMachine
     private static SmtpStep AddRelay(InTransaction s, SmtpAddress recipient, RelayPermit permit)
     {
         if (BoundSenderRefusal(s.Connection, s.Envelope.Sender, permit) is { } refusal)
-            return Audited(Refuse(s, refusal), new RelayRefused(permit.Rule, NotTheGrantsSender, s.Envelope.Sender, recipient));
+            return Audited(Error(s, refusal), new RelayRefused(permit.Rule, NotTheGrantsSender, s.Envelope.Sender, recipient));
         return Add(s, new Recipient(recipient, null, permit));
     }
 
@@ -207,6 +213,7 @@ public static class SmtpMachine
             DataProblem.None => new SmtpStep(next, new Deliver(envelope, end.Body!)),
             DataProblem.TooBig => new SmtpStep(next, new Reply(SmtpReply.MessageTooBig(s.Connection.MaxMessageSize))),
             DataProblem.LineTooLong => new SmtpStep(next, new Reply(SmtpReply.DataLineTooLong)),
+            DataProblem.TooManyHops => new SmtpStep(next, new Reply(SmtpReply.TooManyHops)),
             _ => new SmtpStep(next, new Reply(SmtpReply.BareLineEnd)),
         };
     }
@@ -279,7 +286,8 @@ public static class SmtpMachine
 
     private static SmtpStep Ok(SmtpState s, string reply) => new(s, new Reply(reply));
 
-    /// <summary>A temporary or policy refusal: not the client's error, not counted.</summary>
+    /// <summary>A temporary refusal: the server's trouble or a limit the client may retry past, not counted. Relay and
+    /// policy refusals are <see cref="Error"/>s: they cost the client its error budget (docs/spec.md §14).</summary>
     private static SmtpStep Refuse(SmtpState s, string reply) => new(s, new Reply(reply));
 
     private static SmtpStep Error(SmtpState s, string reply)

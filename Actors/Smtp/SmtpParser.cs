@@ -12,8 +12,8 @@ public static class SmtpParser
         var rest = space < 0 ? "" : line[(space + 1)..].Trim();
         return verb switch
         {
-            "HELO" => rest.Length > 0 ? new SmtpCommand.Helo(rest) : Syntax("HELO needs your host name: HELO name"),
-            "EHLO" => rest.Length > 0 ? new SmtpCommand.Ehlo(rest) : Syntax("EHLO needs your host name: EHLO name"),
+            "HELO" => rest.Length > 0 ? new SmtpCommand.Helo(HeloName.Clean(rest)) : Syntax("HELO needs your host name: HELO name"),
+            "EHLO" => rest.Length > 0 ? new SmtpCommand.Ehlo(HeloName.Clean(rest)) : Syntax("EHLO needs your host name: EHLO name"),
             "MAIL" => Mail(rest),
             "RCPT" => Rcpt(rest),
             "DATA" => rest.Length == 0 ? new SmtpCommand.Data() : Syntax("DATA takes no arguments"),
@@ -53,6 +53,7 @@ public static class SmtpParser
             }
         }
         if (path.Length == 0) return new SmtpCommand.Mail("", size);
+        // The sender's own code (501 5.1.7) for a control character too: docs/spec.md §14.
         var sender = SmtpAddress.Parse(path);
         return sender is null ? new SmtpCommand.Malformed(SmtpReply.BadSenderAddress) : new SmtpCommand.Mail(sender.ToString(), size);
     }

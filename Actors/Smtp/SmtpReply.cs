@@ -61,7 +61,11 @@ public static class SmtpReply
     public static string UnknownUser(string address) => Line($"550 5.1.1 <{address}>: no such user here");
     /// <summary>docs/spec.md §4: a mailbox at or over its quota; temporary, so the sender retries once it is emptied.</summary>
     public static string MailboxFull(string address) => Line($"452 4.2.2 <{address}>: mailbox full; try again later");
+    public static string RecipientDisabled(string address) => Line($"550 5.2.1 <{address}>: mailbox disabled; not accepting mail");
     public static string RelayDenied(string address, string advice) => Line($"554 5.7.1 <{address}>: relay access denied: {advice}");
+    public static string LoopsBack(string address) =>
+        Line($"554 5.4.6 <{address}>: this address literal names this server, so the mail would loop; write to the user's domain instead");
+    public static readonly string TooManyHops = Line("554 5.4.6 message refused: too many Received: headers; it is probably looping");
     public static string SubmissionNeedsAuth(string advice) => Line($"530 5.7.0 authentication required: {advice}");
     public static string SenderNotYours(string account) =>
         Line($"553 5.7.1 this server sends for {account} only with one of {account}'s own addresses as sender");
@@ -72,6 +76,7 @@ public static class SmtpReply
     public static readonly string PolicyUnavailable = Line("451 4.7.0 the sending policy could not be checked; try again shortly");
     public static readonly string LookupFailed = Line("451 4.3.0 the recipient could not be checked; try again shortly");
 
+    public static readonly string DataTimeout = Line("421 4.4.2 the message took too long to arrive; closing the connection");
     public static readonly string IdleTimeout = Line("421 4.4.2 idle for too long; closing the connection");
     public static readonly string ServerBusy = Line("421 4.7.0 server busy; try again in a minute");
     public static readonly string TooManyConnections = Line("421 4.7.0 too many connections from your address; close some and try again");

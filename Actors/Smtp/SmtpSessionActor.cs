@@ -10,6 +10,7 @@ using MailActors.Quotas;
 using MailActors.Sessions;
 using MailActors.Storage;
 using static MailActors.Smtp.SmtpEffect;
+using static MailActors.Smtp.SmtpState;
 
 namespace MailActors.Smtp;
 
@@ -22,6 +23,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
     : SessionActor<SmtpStep>(connection, deps.Session, Replies)
 {
     private SmtpState _state = null!;
+    private readonly RefusalTally<(string Rule, string Reason)> _refusals = new();
 
     public static Props Props(IClientConnection connection, SmtpSessionDeps deps) =>
         Akka.Actor.Props.Create(() => new SmtpSessionActor(connection, deps));
@@ -33,13 +35,16 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
         var settings = Session.Settings;
         return SmtpMachine.Greet(SmtpState.Start(new SmtpConnection(settings.Hostname, Session.Listener, policy, Client, Connection.IsTls,
             StartTlsOffered: true, settings.LocalDomains, settings.Limits.MaxMessageSize, settings.Limits.MaxRecipients,
-            settings.PopBeforeSmtp.BindSender)));
+            policy.BindSender, settings.Limits.MaxHops, deps.Spool)));
     }
 
     protected override SmtpStep Handle(ConnectionEvents.Line line) => SmtpMachine.Handle(_state, line);
 
     protected override void Apply(SmtpStep step)
     {
+        // docs/spec.md §14: a whole DATA transfer gets limits.data-timeout, however steadily it trickles in.
+        if (step.State is InData && _state is not InData) StartDeadline(Session.Settings.Limits.DataTimeout, SmtpReply.DataTimeout, "data timeout");
+        else if (step.State is not InData && _state is InData) CancelDeadline();
         _state = step.State;
         foreach (var effect in step.Effects)
         {
@@ -68,12 +73,26 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
                     Run(DeliverAsync(_state, deliver));
                     return;
                 case SmtpEffect.RelayRefused refused:
-                    Session.Facts.Record(new Audit.RelayRefused(Client.ToString(), Session.ListenerName, refused.Sender,
-                        refused.Recipient?.ToString(), refused.Rule, refused.Reason, Session.Node, DateTime.UtcNow));
+                    RecordRefusal(refused);
                     break;
             }
         }
     }
+
+    /// <summary>The first refusal of its kind is its own fact; the repeats are one fact with a count (docs/spec.md §14).</summary>
+    private void RecordRefusal(SmtpEffect.RelayRefused refused)
+    {
+        var now = DateTime.UtcNow;
+        if (_refusals.Count((refused.Rule, refused.Reason), now, out var flush))
+            Session.Facts.Record(new Audit.RelayRefused(Client.ToString(), Session.ListenerName, refused.Sender,
+                refused.Recipient?.ToString(), refused.Rule, refused.Reason, Session.Node, now));
+        else if (flush is not null)
+            RecordRepeats((refused.Rule, refused.Reason), flush);
+    }
+
+    private void RecordRepeats((string Rule, string Reason) kind, Repeats repeats) =>
+        Session.Facts.Record(new RelayRefusedRepeated(Client.ToString(), Session.ListenerName, kind.Rule, kind.Reason, repeats.Count,
+            repeats.First, Session.Node, repeats.Last));
 
     private async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find)
     {
@@ -179,6 +198,13 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
         { Account: not null } => MechanismNames.Of(Mechanism.SmtpAuth),
         _ => MechanismNames.Of(Mechanism.Network),
     };
+
+    /// <summary>An abandoned DATA transfer's spool file goes with the session.</summary>
+    protected override void Release()
+    {
+        if (_state is InData data) data.Reader.Dispose();
+        foreach (var (kind, repeats) in _refusals.Drain()) RecordRepeats(kind, repeats);
+    }
 
     protected override string EndFields() => $"helo={_state?.Helo ?? "-"} auth={_state?.AuthAccount ?? "-"}";
 }

@@ -13,11 +13,15 @@ public sealed record SmtpSessionDeps(
     Authenticator Authenticator,
     IGrantLookup GrantLookup,
     RecipientResolver Recipients,
-    IMailIntake Intake);
+    IMailIntake Intake)
+{
+    /// <summary>Where DATA past <c>limits.data-in-memory</c> goes (docs/spec.md §14).</summary>
+    public MessageSpool Spool { get; } = MessageSpool.Open(Session.Settings.DataDir, Session.Settings.Limits.DataInMemory);
+}
 
 /// <summary>One session actor per accepted SMTP connection.</summary>
 public sealed class SmtpSessionFactory(ActorSystem system, SmtpSessionDeps deps) : ISessionFactory
 {
     public IActorRef Start(IClientConnection connection) =>
-        system.ActorOf(SmtpSessionActor.Props(connection, deps));
+        system.ActorOf(SmtpSessionActor.Props(connection, deps).OnConnectionThread(connection));
 }

@@ -16,8 +16,13 @@ public sealed record SmtpConnection(
     IReadOnlyList<string> LocalDomains,
     long MaxMessageSize,
     int MaxRecipients,
-    bool BindSender)
+    bool BindSender,
+    int MaxHops = 50,
+    MessageSpool? Spool = null)
 {
+    /// <summary>A reader for the DATA that follows a 354: hops counted, spooled past the spool's threshold.</summary>
+    public DataReader NewDataReader() => new(MaxMessageSize, MaxHops, Spool ?? MessageSpool.MemoryOnly);
+
     public bool IsLocalDomain(string domain) => LocalDomains.Contains(domain, StringComparer.OrdinalIgnoreCase);
 }
 

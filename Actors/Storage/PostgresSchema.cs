@@ -63,8 +63,10 @@ public static class PostgresSchema
         ALTER TABLE outbound_recipients ADD COLUMN lease_until timestamptz;
         CREATE INDEX ix_outbound_recipients_message ON outbound_recipients (message);
         """,
-        // 4: reserved for branch `directory` (LDAP accounts, account states); its migration takes this place on merge
-        "SELECT 1",
+        // 4: account states (docs/spec.md §4): a disabled account keeps its mail but cannot log in or receive
+        """
+        ALTER TABLE accounts ADD COLUMN state text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled'));
+        """,
         // 5: mailboxes (docs/spec.md §4), as on SQLite: UIDLs unique per mailbox, import keys, quotas and usage, aliases
         """
         ALTER TABLE messages DROP CONSTRAINT messages_uidl_key;

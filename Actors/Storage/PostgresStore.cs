@@ -38,7 +38,7 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
 
     public async Task<StoredAccount?> FindAccountAsync(string name, CancellationToken ct = default)
     {
-        await using var cmd = DataSource.CreateCommand("SELECT name, password_hash, apop_secret, created_utc FROM accounts WHERE name = $1");
+        await using var cmd = DataSource.CreateCommand("SELECT name, password_hash, apop_secret, created_utc, state FROM accounts WHERE name = $1");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? ReadAccount(r) : null;
@@ -46,7 +46,7 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
 
     public async Task<IReadOnlyList<StoredAccount>> ListAccountsAsync(CancellationToken ct = default)
     {
-        await using var cmd = DataSource.CreateCommand("SELECT name, password_hash, apop_secret, created_utc FROM accounts ORDER BY name");
+        await using var cmd = DataSource.CreateCommand("SELECT name, password_hash, apop_secret, created_utc, state FROM accounts ORDER BY name");
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<StoredAccount>();
         while (await r.ReadAsync(ct)) list.Add(ReadAccount(r));
@@ -70,6 +70,12 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
     public async Task<bool> SetApopSecretAsync(string name, byte[] sealedSecret, CancellationToken ct = default)
     {
         await using var cmd = Command("UPDATE accounts SET apop_secret = $2, updated_utc = $3 WHERE name = $1", name, sealedSecret, DateTime.UtcNow);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<bool> SetStateAsync(string name, AccountState state, CancellationToken ct = default)
+    {
+        await using var cmd = Command("UPDATE accounts SET state = $2, updated_utc = $3 WHERE name = $1", name, AccountStates.Name(state), DateTime.UtcNow);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -112,6 +118,14 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
         return list;
     }
 
+    public async Task<MaildropVersion> VersionAsync(string account, CancellationToken ct = default)
+    {
+        await using var cmd = Command("SELECT count(*), coalesce(max(id), 0) FROM messages WHERE account = $1", account);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new MaildropVersion(r.GetInt64(0), r.GetInt64(1));
+    }
+
     public async Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default)
     {
         await using var cmd = Command("SELECT body FROM messages WHERE account = $1 AND id = $2", account, id);
@@ -152,5 +166,6 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
         v is null ? new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = DBNull.Value } : new NpgsqlParameter { Value = v };
 
     private static StoredAccount ReadAccount(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<byte[]>(2), r.GetFieldValue<DateTime>(3));
+        r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<byte[]>(2), r.GetFieldValue<DateTime>(3),
+        AccountStates.Parse(r.GetString(4)));
 }

@@ -55,8 +55,10 @@ public static class SqliteSchema
         ALTER TABLE outbound_recipients ADD COLUMN lease_until TEXT;
         CREATE INDEX ix_outbound_recipients_message ON outbound_recipients (message);
         """,
-        // 4: reserved for branch `directory` (LDAP accounts, account states); its migration takes this place on merge
-        "SELECT 1;",
+        // 4: account states (docs/spec.md §4): a disabled account keeps its mail but cannot log in or receive
+        """
+        ALTER TABLE accounts ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled'));
+        """,
         // 5: mailboxes (docs/spec.md §4): UIDLs unique per mailbox, not overall, since imported Dovecot UIDLs repeat across
         // mailboxes; import_key names an imported message's source, so re-running an import adds nothing twice; quotas with
         // usage counters kept in the same transaction as every insert and delete; aliases, one row per target, in order.

@@ -11,14 +11,15 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     private readonly string _connectionString;
 
     // The reads of every login and every RETR, kept prepared.
-    private readonly PreparedReader _bodyReader, _accountReader, _listReader;
+    private readonly PreparedReader _bodyReader, _accountReader, _listReader, _versionReader;
 
     private SqliteStore(string connectionString)
     {
         _connectionString = connectionString;
         _bodyReader = new PreparedReader(Connect, "SELECT body FROM messages WHERE account = $account AND id = $id", "$account", "$id");
-        _accountReader = new PreparedReader(Connect, "SELECT name, password_hash, apop_secret, created_utc FROM accounts WHERE name = $name", "$name");
+        _accountReader = new PreparedReader(Connect, "SELECT name, password_hash, apop_secret, created_utc, state FROM accounts WHERE name = $name", "$name");
         _listReader = new PreparedReader(Connect, "SELECT id, uidl, size FROM messages WHERE account = $account ORDER BY id", "$account");
+        _versionReader = new PreparedReader(Connect, "SELECT count(*), coalesce(max(id), 0) FROM messages WHERE account = $account", "$account");
     }
 
     public static string DatabasePath(string dataDir) => Path.Combine(dataDir, "mailactors.db");
@@ -26,7 +27,9 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     /// <summary>Opens (creating or migrating as needed) the store at <paramref name="path"/>.</summary>
     public static SqliteStore Open(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // docs/spec.md §15: the folder 0700 and the file 0600 from the start (SQLite gives its -wal and -shm the file's mode)
+        Files.PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (!File.Exists(path)) Files.PrivateFiles.Write(path, ReadOnlySpan<byte>.Empty);
         var cs = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -58,7 +61,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     public async Task<IReadOnlyList<StoredAccount>> ListAccountsAsync(CancellationToken ct = default)
     {
         await using var c = Connect();
-        await using var cmd = Command(c, "SELECT name, password_hash, apop_secret, created_utc FROM accounts ORDER BY name");
+        await using var cmd = Command(c, "SELECT name, password_hash, apop_secret, created_utc, state FROM accounts ORDER BY name");
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<StoredAccount>();
         while (await r.ReadAsync(ct)) list.Add(ReadAccount(r));
@@ -87,6 +90,14 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         await using var c = Connect();
         await using var cmd = Command(c, "UPDATE accounts SET apop_secret = $secret, updated_utc = $now WHERE name = $name",
             ("$name", name), ("$secret", sealedSecret), ("$now", Now()));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<bool> SetStateAsync(string name, AccountState state, CancellationToken ct = default)
+    {
+        await using var c = Connect();
+        await using var cmd = Command(c, "UPDATE accounts SET state = $state, updated_utc = $now WHERE name = $name",
+            ("$name", name), ("$state", AccountStates.Name(state)), ("$now", Now()));
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -135,6 +146,15 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
             return list;
         }));
 
+    public Task<MaildropVersion> VersionAsync(string account, CancellationToken ct = default) =>
+        Synchronously(() => _versionReader.Run(cmd =>
+        {
+            cmd.Parameters["$account"].Value = account;
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            return new MaildropVersion(r.GetInt64(0), r.GetInt64(1));
+        }));
+
     public Task<byte[]?> ReadMessageAsync(string account, long id, CancellationToken ct = default) =>
         Synchronously(() => _bodyReader.Run(cmd =>
         {
@@ -177,6 +197,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         _bodyReader.Dispose();
         _accountReader.Dispose();
         _listReader.Dispose();
+        _versionReader.Dispose();
     }
 
     private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] parameters)
@@ -189,7 +210,7 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
 
     private static StoredAccount ReadAccount(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : (byte[])r[2],
-        DateTime.Parse(r.GetString(3), null, System.Globalization.DateTimeStyles.RoundtripKind));
+        DateTime.Parse(r.GetString(3), null, System.Globalization.DateTimeStyles.RoundtripKind), AccountStates.Parse(r.GetString(4)));
 
     private static string Now() => DateTime.UtcNow.ToString("O");
 }

@@ -6,6 +6,7 @@ using MailActors.Audit;
 using MailActors.Grants;
 using MailActors.Host.Server;
 using MailActors.Observability;
+using MailActors.Policy;
 using MailActors.Transport.Listeners;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -20,11 +21,12 @@ namespace MailActors.Host.Admin;
 
 /// <summary>
 /// The admin HTTP endpoint (docs/spec.md §13) on <c>mailactors.admin.http</c>: health, readiness, metrics (Prometheus text
-/// through OpenTelemetry), grants and status, and what the CLI needs to act on a running node at once. Binds to loopback by default and has no
-/// authentication: whoever can reach it administers the node.
+/// through OpenTelemetry), grants and status, and what the CLI needs to act on a running node at once. Binds to loopback by
+/// default; all but the probes need the bearer token of <see cref="AdminToken"/> and a Host naming this endpoint (<see cref="AdminGuard"/>).
 /// </summary>
 public sealed class AdminHttpService(
-    ActorSystem system, ActorRegistry registry, MailServices services, ListenerService listeners, ILogger<AdminHttpService> log) : IHostedService
+    ActorSystem system, ActorRegistry registry, MailServices services, ListenerService listeners, EnforcedPolicy enforced,
+    ILogger<AdminHttpService> log) : IHostedService
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(2);
@@ -33,6 +35,7 @@ public sealed class AdminHttpService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var token = AdminToken.LoadOrCreate(services.Settings.DataDir);
         var address = services.Settings.AdminHttp;
         if (address.Length == 0) return;
         if (!IPEndPoint.TryParse(address, out var endpoint) || endpoint.Port == 0)
@@ -47,6 +50,20 @@ public sealed class AdminHttpService(
             .WithMetrics(m => m.AddMeter(MailMetrics.MeterName)
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
+        var guard = new AdminGuard(endpoint, token);
+        app.Use(async (context, next) =>
+        {
+            if (guard.Refusal(context.Request) is { } status)
+            {
+                context.Response.StatusCode = status;
+                if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = "Bearer";
+                await context.Response.WriteAsync(status == StatusCodes.Status401Unauthorized
+                    ? $"the admin token is required (Authorization: Bearer, from {AdminToken.PathIn(services.Settings.DataDir)})\n"
+                    : "this endpoint answers only to its own address or localhost\n");
+                return;
+            }
+            await next(context);
+        });
         Map(app);
         try
         {
@@ -90,8 +107,9 @@ public sealed class AdminHttpService(
         });
         app.MapPost("/grants/revoke", async (string address) =>
         {
-            var key = GrantKey.Parse(address, services.Settings.PopBeforeSmtp.Ipv6Prefix);
-            if (key is null) return Results.Text($"not an address or /{services.Settings.PopBeforeSmtp.Ipv6Prefix} prefix: {address}\n", statusCode: 400);
+            var prefix = enforced.Policy.Ipv6Prefix; // the live policy's, as the ledger keys grants
+            var key = GrantKey.Parse(address, prefix);
+            if (key is null) return Results.Text($"not an address or /{prefix} prefix: {address}\n", statusCode: 400);
             var revoked = await grants.Ask<GrantLedgerProtocol.Revoked>(new GrantLedgerProtocol.RevokeKey(key, "revoked by an administrator"), AskTimeout);
             return Results.Json(new RevokedView(revoked.Grants.Count, revoked.Grants.Select(GrantView.Of).ToList()), GrantView.Json);
         });
@@ -107,22 +125,24 @@ public sealed class AdminHttpService(
                 new AdminChanged(action, target, by ?? "", cluster.SelfAddress.ToString(), DateTime.UtcNow)), AskTimeout);
             return Results.Json(new RecordedView(true), GrantView.Json);
         });
+        PolicyEndpoints.Map(app, system, registry.Get<PolicyOwnerActor>());
         app.MapGet("/status", async () =>
         {
             int? live = null;
             try { live = (await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, AskTimeout)).Grants.Count; }
             catch (Exception) { /* shown as unknown: the ledger did not answer */ }
             var queue = await services.Intake.CountQueueAsync();
-            // Both singletons run on the oldest Up member with the role "mail" (MailActorsServer); the policy actor runs on every node.
+            // The singletons run on the oldest Up member with the role "mail" (MailActorsServer); every node classifies from its policy replica.
             var oldest = cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("mail"))
                 .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault()?.Address.ToString();
             return Results.Json(new StatusView(
                 cluster.SelfAddress.ToString(),
                 Members(cluster),
-                new Dictionary<string, string?> { ["auth-failures"] = oldest, ["grant-ledger"] = oldest },
+                new Dictionary<string, string?> { ["auth-failures"] = oldest, ["grant-ledger"] = oldest, ["policy"] = oldest },
                 listeners.Endpoints.Select(l => new ListenerView(l.Name, l.Endpoint)).ToList(),
                 live,
-                QueueView.Of(queue, await services.Outbound.DepthAsync(DateTime.UtcNow))), GrantView.Json);
+                QueueView.Of(queue, await services.Outbound.DepthAsync(DateTime.UtcNow)),
+                await PolicyEndpoints.EnforcedAsync(system)), GrantView.Json);
         });
     }
 

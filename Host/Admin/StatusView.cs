@@ -6,7 +6,8 @@ namespace MailActors.Host.Admin;
 /// <summary>
 /// A running node's answer to <c>GET /status</c> and what <c>mailactors status</c> prints of it: the node, every member
 /// as it sees them, where each cluster singleton runs, its listeners, the live grants (null: the ledger did not
-/// answer) and the outbound queue.
+/// answer), the outbound queue, and the version of the live policy each member enforces (as gossip last told this node;
+/// null from a node that does not report it).
 /// </summary>
 public sealed record StatusView(
     string Node,
@@ -14,7 +15,8 @@ public sealed record StatusView(
     IReadOnlyDictionary<string, string?> Singletons,
     IReadOnlyList<ListenerView> Listeners,
     int? Grants,
-    QueueView Queue)
+    QueueView Queue,
+    IReadOnlyList<EnforcedView>? Policy = null)
 {
     public IEnumerable<string> Lines(DateTime now)
     {
@@ -24,6 +26,11 @@ public sealed record StatusView(
                          (m.Reachable ? "reachable" : "UNREACHABLE") + (m.Address == Node ? " (this node)" : "");
         foreach (var (name, where) in Singletons)
             yield return $"singleton: {name} on {where ?? "(none: no Up member with role mail)"}";
+        if (Policy is { } enforced)
+            foreach (var m in Members)
+                yield return enforced.FirstOrDefault(e => e.Node == m.Address) is { } e
+                    ? $"policy: version {e.Version} enforced by {m.Address}" + (e.Version == 0 ? " (its own configuration: it has not heard the live policy yet)" : "")
+                    : $"policy: {m.Address} has not said which version it enforces";
         foreach (var l in Listeners)
             yield return $"listener: {l.Name} {l.Endpoint}";
         yield return Grants is { } live ? $"grants: {live} live" : "grants: unknown (the grant ledger did not answer)";
@@ -32,6 +39,9 @@ public sealed record StatusView(
 }
 
 public sealed record ListenerView(string Name, string Endpoint);
+
+/// <summary>A node enforces this version of the live policy since then.</summary>
+public sealed record EnforcedView(string Node, long Version, DateTime Since);
 
 /// <summary>The outbound queue in figures (see <see cref="QueueCounts"/>).</summary>
 public sealed record QueueView(long Queued, long Deferred, long Delivering, long Total, DateTime? OldestUtc)

@@ -21,18 +21,23 @@ public sealed class AuditJournal : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly SqlReadJournal _journal;
     private readonly IMaterializer _materializer;
+    private readonly bool _ownsSystem;
 
-    private AuditJournal(ActorSystem system)
+    private AuditJournal(ActorSystem system, bool ownsSystem)
     {
         _system = system;
+        _ownsSystem = ownsSystem;
         _journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
         _materializer = system.Materializer();
     }
 
-    public static AuditJournal Open(LoadedConfig config) => new(OfflineJournal.Start(config));
+    public static AuditJournal Open(LoadedConfig config) => new(OfflineJournal.Start(config), ownsSystem: true);
+
+    /// <summary>The journal as a running node reads it, through its own actor system (which it leaves running).</summary>
+    public static AuditJournal On(ActorSystem system) => new(system, ownsSystem: false);
 
     public static bool IsAuditStream(string persistenceId) =>
-        persistenceId == GrantLedgerActor.Id || persistenceId.StartsWith(AuditWriter.StreamPrefix, StringComparison.Ordinal);
+        persistenceId == GrantLedgerActor.Id || persistenceId == Policy.PolicyOwnerActor.Id || persistenceId.StartsWith(AuditWriter.StreamPrefix, StringComparison.Ordinal);
 
     public async Task<IReadOnlyList<string>> StreamsAsync() =>
         (await _journal.CurrentPersistenceIds().RunWith(Sink.Seq<string>(), _materializer))
@@ -104,5 +109,8 @@ public sealed class AuditJournal : IAsyncDisposable
 
     private const int MaxUnreadableInARow = 3;
 
-    public async ValueTask DisposeAsync() => await _system.Terminate();
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsSystem) await _system.Terminate();
+    }
 }

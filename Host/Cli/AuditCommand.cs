@@ -23,7 +23,8 @@ public static class AuditCommand
         var kind = new Option<string[]>("--kind")
         {
             Description = "only this kind (repeatable): auth-succeeded, auth-failed, policy-refused, relay-accepted, relay-refused, " +
-                          "relay-delivered, relay-bounced, grant-issued, grant-renewed, grant-expired, grant-revoked, admin-changed; or a family: auth, relay, grant",
+                          "relay-delivered, relay-bounced, grant-issued, grant-renewed, grant-expired, grant-revoked, admin-changed, policy-changed; " +
+                          "or a family: auth, relay, grant, policy",
             DefaultValueFactory = _ => [],
         };
         var at = new Option<string>("--at") { Description = "with --ip: who held the grant for that address at this time, and which messages it let out" };

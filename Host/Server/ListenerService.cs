@@ -14,22 +14,24 @@ using MailActors.Pop3;
 using MailActors.Smtp;
 using MailActors.Sessions;
 using MailActors.Transport.Listeners;
+using MailActors.Host.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MailActors.Host.Server;
 
 /// <summary>
-/// Waits until a single node is Up in its cluster of one, then binds the mail listeners.
+/// Waits until a single node is Up in its cluster of one, then binds the mail listeners and the web listeners.
 /// Started after Akka, stopped before it.
 /// </summary>
 public sealed class ListenerService(
     ActorSystem system,
     ActorRegistry registry,
     MailServices services,
+    EnforcedPolicy enforced,
     ILogger<ListenerService> log) : IHostedService
 {
-    private readonly MailTransport _transport = new();
+    private readonly MailTransport _transport = new(system);
     private readonly List<(string Name, string Endpoint)> _endpoints = [];
 
     /// <summary>Every enabled listener is bound.</summary>
@@ -37,6 +39,7 @@ public sealed class ListenerService(
 
     public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _endpoints;
     private ConnectionGate? _gate;
+    private WebListeners? _web;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -55,13 +58,15 @@ public sealed class ListenerService(
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
         var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
         var audit = await registry.GetAsync<AuditWriter>(cancellationToken);
-        var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, settings.PopBeforeSmtp.Ipv6Prefix);
+        var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, () => enforced.Policy.Ipv6Prefix);
         var node = cluster.SelfAddress.ToString();
-        var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
+        var accounts = (ICredentialVerifier?)services.Directory ?? new AccountDirectory(services.Accounts, services.ApopCipher);
         var facts = new FactRecorder(audit, Akka.Event.Logging.GetLogger(system, "sessions"));
         var authenticator = new Authenticator(settings.LocalDomains, accounts, authFailures, grants, facts, node);
         var challenges = new ApopChallenge(settings.Hostname);
-        var classifier = new ZoneClassifier(settings.Networks);
+        // read per connection: a change of networks.trusted-proxies applies to the next connection
+        Func<IPAddress, bool> isTrustedProxy = address => enforced.Current.Classifier.IsTrustedProxy(address);
+        Zone ZoneOf(IPAddress address) => enforced.Current.Classifier.Classify(address);
 
         SessionContext SessionOf(ListenerKind kind) =>
             new(settings, kind, node, policy, new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress), facts);
@@ -76,20 +81,25 @@ public sealed class ListenerService(
             var deps = new Pop3SessionDeps(SessionOf(kind), authenticator, mailboxes, grants, services.Messages, challenges);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
-                classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
+                isTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
             await BindAsync(options);
         }
-        foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission })
+        foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission, ListenerKind.Submissions })
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var recipients = new Aliases.RecipientResolver(services.Mailboxes, settings.LocalDomains, settings.DefaultQuota);
+            var recipients = new Aliases.RecipientResolver(services.Mailboxes, settings.LocalDomains, settings.DefaultQuota, services.Recipients);
             var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, recipients, services.Intake);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
-                ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
-                classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
+                ImplicitTls: kind == ListenerKind.Submissions, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
+                isTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
+        var site = new Web.MailSite(settings);
+        var accountPages = new AccountPages(site, Path.Combine(settings.DataDir, "keys", "web"), authenticator, accounts, services.Accounts,
+            services.ApopCipher, grants, facts, new AccountHistory(system, grants), ZoneOf, node);
+        _web = await WebListeners.StartAsync(settings, certificate, ZoneOf, accountPages, cancellationToken);
+        if (_web is not null) _endpoints.AddRange(_web.Endpoints);
         Bound = true;
         log.LogInformation("Listening: {Listeners}", string.Join(", ", _endpoints.Select(e => $"{e.Name} on {e.Endpoint}")));
     }
@@ -121,6 +131,7 @@ public sealed class ListenerService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Bound = false;
+        if (_web is not null) await _web.DisposeAsync();
         await _transport.CloseListenersAsync();
         if (_gate is null) return; // never started
         await DrainAsync(services.Settings.Limits.ShutdownGrace, cancellationToken);

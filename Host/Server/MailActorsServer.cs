@@ -3,7 +3,9 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using MailActors.Audit;
 using MailActors.AuthFailures;
+using MailActors.Configuration;
 using MailActors.Delivery;
+using MailActors.Files;
 using MailActors.Grants;
 using MailActors.Host.Configuration;
 using MailActors.Mailboxes;
@@ -20,6 +22,9 @@ public static class MailActorsServer
     public static IHost Build(LoadedConfig config, Action<ILoggingBuilder>? logging = null)
     {
         var settings = config.Settings;
+        var tightened = FileModes.Tighten(settings.DataDir,
+            settings.Storage.Provider == StorageProvider.Sqlite ? PersistenceConfig.SqliteDatabasePath(settings) : null,
+            [settings.ApopKeyFile]); // key files an operator placed elsewhere (TLS keys under /etc/ssl, say) are theirs to manage
         var services = MailServices.Open(settings);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddConsole(LogFormats.Read(config.Root));
@@ -32,11 +37,15 @@ public static class MailActorsServer
         // SIGTERM: the listeners drain for shutdown-grace, then the node leaves the cluster and hands its singletons over.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Limits.ShutdownGrace + TimeSpan.FromSeconds(30));
 
-        var table = PolicyTable.FromSettings(settings);
-        var classifier = new ZoneClassifier(settings.Networks);
+        var fabric = settings.ClusterTls.Enabled ? ClusterFabric.Setup(settings.ClusterTls) : null; // a missing file stops start-up here
+        // What this node enforces: its configuration until its replica of the live policy arrives (docs/spec.md §2).
+        var enforced = new EnforcedPolicy(settings);
+        builder.Services.AddSingleton(enforced);
         builder.Services.AddAkka("mailactors", (akka, _) =>
         {
-            akka.AddHocon(PersistenceConfig.For(settings).WithFallback(config.Root), HoconAddMode.Prepend)
+            if (fabric is not null) akka.AddSetup(fabric);
+            akka.AddHocon(ClusterFabric.Hocon(settings.ClusterTls, config.Root).WithFallback(PersistenceConfig.For(settings)).WithFallback(config.Root),
+                    HoconAddMode.Prepend)
                 .AddStartup((system, _) =>
                 {
                     // A single node is a cluster of one: it joins itself at once, so its singletons come up with it.
@@ -51,14 +60,19 @@ public static class MailActorsServer
                 .WithSingleton<AuthFailureTracker>("auth-failures", AuthFailureTracker.Props(settings.Limits.AuthFailures),
                     SingletonOptions())
                 .WithSingleton<GrantLedgerActor>("grant-ledger",
-                    (system, _, _) => GrantLedgerActor.SupervisedProps(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
+                    (system, _, _) => GrantLedgerActor.SupervisedProps(() => new GrantTerms(enforced.Policy.GrantWindow, enforced.Policy.Ipv6Prefix),
+                        Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
+                    SingletonOptions())
+                .WithSingleton<PolicyOwnerActor>("policy",
+                    (system, _, _) => PolicyOwnerActor.SupervisedProps(LivePolicy.FromSettings(settings),
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
                     SingletonOptions())
                 .WithActors((system, registry) =>
                 {
-                    // The matrix and the networks are configuration, the same on every node: each node decides
-                    // locally, so a session never waits on another node (nor on a failover) to be classified.
-                    registry.Register<PolicyActor>(system.ActorOf(PolicyActor.Props(classifier, table), "policy"));
+                    // Each node classifies from its own replica of the live policy, so a session never waits on
+                    // another node (nor on a failover of the policy singleton) to be classified.
+                    registry.Register<PolicyActor>(system.ActorOf(
+                        PolicyActor.Props(enforced, Akka.DistributedData.DistributedData.Get(system).Replicator), "policy-local"));
                     var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
                     var stream = AuditWriter.StreamOf($"{self.Address.Host}:{self.Address.Port}", self.Uid);
                     registry.Register<AuditWriter>(system.ActorOf(AuditWriter.SupervisedProps(stream), "audit"));
@@ -74,7 +88,11 @@ public static class MailActorsServer
         builder.Services.AddSingleton<ListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ListenerService>());
         builder.Services.AddHostedService<Admin.AdminHttpService>();
-        return builder.Build();
+        var host = builder.Build();
+        if (tightened.Count > 0)
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MailActorsServer))
+                .LogWarning("Tightened file modes found too loose (docs/spec.md §15): {Files}", string.Join(", ", tightened));
+        return host;
     }
 
     /// <summary>Every singleton runs on the oldest member with role <c>mail</c>. Its proxy warns only when it has not found

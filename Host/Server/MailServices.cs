@@ -1,4 +1,5 @@
 using MailActors.Accounts;
+using MailActors.Accounts.Ldap;
 using MailActors.Configuration;
 using MailActors.Storage;
 
@@ -15,11 +16,18 @@ public sealed class MailServices : IDisposable
     public required IMailIntake Intake { get; init; }
     public required IOutboundQueue Outbound { get; init; }
 
+    /// <summary>The campus directory when <c>accounts.source = "ldap"</c>, else null (docs/spec.md §4).</summary>
+    public LdapDirectory? Directory { get; private init; }
+
+    /// <summary>How RCPT finds a local recipient: the directory, or the local accounts table.</summary>
+    public IRecipientLookup Recipients => (IRecipientLookup?)Directory ?? new LocalRecipients(Accounts);
+
     public void Dispose()
     {
         (Intake as IDisposable)?.Dispose(); // first: it writes what it was handed
         (Outbound as IDisposable)?.Dispose();
         (Accounts as IDisposable)?.Dispose();
+        Directory?.Dispose();
     }
 
     public static MailServices Open(MailActorsSettings settings)
@@ -27,6 +35,7 @@ public sealed class MailServices : IDisposable
         if (settings.Storage.Provider == StorageProvider.PostgreSql)
         {
             var postgres = OpenPostgres(settings.Storage.ConnectionString);
+            var postgresCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile);
             return new MailServices
             {
                 Settings = settings,
@@ -35,10 +44,12 @@ public sealed class MailServices : IDisposable
                 Mailboxes = new PostgresMailboxes(postgres.DataSource),
                 Intake = new PostgresIntake(postgres.DataSource, defaultQuota: settings.DefaultQuota),
                 Outbound = new PostgresOutboundQueue(postgres.DataSource),
-                ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
+                ApopCipher = postgresCipher,
+                Directory = DirectoryOf(settings, postgres, postgresCipher),
             };
         }
         var store = SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings));
+        var cipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile);
         return new MailServices
         {
             Settings = settings,
@@ -47,9 +58,13 @@ public sealed class MailServices : IDisposable
             Mailboxes = new SqliteMailboxes(store.Connect),
             Intake = new SqliteIntake(store.Connect, settings.DefaultQuota),
             Outbound = new SqliteOutboundQueue(store.Connect),
-            ApopCipher = ApopSecretCipher.LoadOrCreate(settings.ApopKeyFile),
+            ApopCipher = cipher,
+            Directory = DirectoryOf(settings, store, cipher),
         };
     }
+
+    private static LdapDirectory? DirectoryOf(MailActorsSettings settings, IAccountStore accounts, ApopSecretCipher cipher) =>
+        settings.Accounts.Ldap is { } ldap ? new LdapDirectory(ldap, settings.LocalDomains, accounts, cipher) : null;
 
     /// <summary>
     /// Makes sure the schema exists, Akka's tables included, before an actor system that did not come through

@@ -18,7 +18,7 @@ public static class ServerCertificate
         var ca = new CertificateAuthority(TlsDir(settings));
         if (!ca.ServerCertificateExists)
         {
-            ca.Issue([settings.Hostname]);
+            ca.Issue([settings.Hostname], settings.LocalDomains);
             log.LogInformation("Generated a root CA and a server certificate for {Host} under {Dir}", settings.Hostname, TlsDir(settings));
         }
         log.LogInformation("Root CA certificate to hand to users: {CaFile}", ca.CaFile);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MailActors.Host.Admin;
 using MailActors.Tests.Support;
 using MailKit.Security;
 
@@ -50,7 +51,7 @@ public sealed class AdminTests : IAsyncLifetime
     public async Task Grants_are_listed_and_revoked_through_the_running_node()
     {
         await EarnGrantAsync();
-        Assert.Contains("\"account\":\"alice\"", await Http.GetStringAsync(Admin("grants")));
+        Assert.Contains("\"account\":\"alice\"", await AdminHttp.For(_server.DataDir).GetStringAsync(Admin("grants")));
 
         var list = await MailActorsCli.RunAsync(_config, "", "grants", "list");
         Assert.Equal(0, list.Code);
@@ -98,6 +99,61 @@ public sealed class AdminTests : IAsyncLifetime
         Assert.Contains("node: akka.tcp://mailactors@", status.Out);
         Assert.Contains($"listener: smtp 127.0.0.1:{_server.SmtpPort}", status.Out);
         Assert.Contains("queue: 0 recipient(s) waiting", status.Out);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void The_admin_token_is_made_at_first_start_readable_by_the_owner_only()
+    {
+        var token = AdminToken.PathIn(_server.DataDir);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(token));
+        Assert.True(AdminToken.Read(token)!.Length >= 40); // 32 random bytes
+    }
+
+    [Fact]
+    public async Task A_post_without_the_token_is_refused_and_changes_nothing()
+    {
+        await EarnGrantAsync();
+        var revoke = await Http.PostAsync(Admin("grants/revoke?address=127.0.0.2"), null);
+        Assert.Equal(HttpStatusCode.Unauthorized, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Http.PostAsync(Admin("audit/admin?action=x&target=y"), null)).StatusCode);
+        Assert.NotNull(await _server.GrantForAsync(TestServer.Outside));
+    }
+
+    [Fact]
+    public async Task A_wrong_token_is_refused_for_personal_data_and_changes()
+    {
+        using var wrong = new HttpClient();
+        wrong.DefaultRequestHeaders.Authorization = new("Bearer", "not-" + AdminToken.Read(AdminToken.PathIn(_server.DataDir)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync(Admin("grants"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync(Admin("status"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.PostAsync(Admin("accounts/alice/changed"), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Http.GetAsync(Admin("grants"))).StatusCode); // and none at all
+    }
+
+    [Theory]
+    [InlineData("evil.example", HttpStatusCode.MisdirectedRequest)]
+    [InlineData("evil.example:{port}", HttpStatusCode.MisdirectedRequest)] // DNS rebinding: the page's own name
+    [InlineData("127.0.0.1.nip.io:{port}", HttpStatusCode.MisdirectedRequest)]
+    [InlineData("127.0.0.1:1", HttpStatusCode.MisdirectedRequest)]
+    [InlineData("localhost", HttpStatusCode.OK)]
+    [InlineData("LOCALHOST:{port}", HttpStatusCode.OK)]
+    [InlineData("127.0.0.1", HttpStatusCode.OK)]
+    [InlineData("127.0.0.1:{port}", HttpStatusCode.OK)]
+    public async Task Only_its_own_address_or_localhost_is_accepted_as_host_even_with_the_token(string host, HttpStatusCode expected)
+    {
+        using var http = AdminHttp.For(_server.DataDir);
+        var request = new HttpRequestMessage(HttpMethod.Get, Admin("grants"));
+        request.Headers.Host = host.Replace("{port}", _adminPort.ToString());
+        Assert.Equal(expected, (await http.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Probes_and_the_scraper_need_no_token()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(Admin("healthz"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(Admin("readyz"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(Admin("metrics"))).StatusCode);
     }
 
     private static int FreePort()

@@ -1,3 +1,4 @@
+using MailActors.Accounts;
 using MailActors.Aliases;
 using MailActors.Quotas;
 
@@ -154,4 +155,59 @@ public sealed class RecipientResolverTests
     [InlineData("a b@example.test", null)]
     public void Alias_addresses_are_in_a_local_domain(string text, string? key) =>
         Assert.Equal(key, AliasAddress.Parse(text, Domains, out _));
+
+    /// <summary>The account states the directory (or the local table) reports, with a directory user's canonical mailbox.</summary>
+    private sealed class States(Dictionary<string, MailboxLookup> known, bool unavailable = false) : IRecipientLookup
+    {
+        public Task<MailboxLookup> FindRecipientAsync(string name) => Task.FromResult(
+            unavailable ? new MailboxLookup(RecipientStatus.Unavailable, name)
+                : known.GetValueOrDefault(name) ?? new MailboxLookup(RecipientStatus.Unknown, name));
+    }
+
+    private static Task<RecipientResolution> ResolveWith(Lookups lookups, IRecipientLookup states, string local) =>
+        new RecipientResolver(lookups, Domains, Quota.Unlimited, states).ResolveAsync(local, "example.test");
+
+    [Fact]
+    public async Task A_disabled_account_is_refused_and_its_name_never_falls_to_the_catch_all()
+    {
+        var lookups = new Lookups().WithAccounts("alice", "bob", "postmaster");
+        lookups.Aliases["*@example.test"] = ["postmaster"];
+        var states = new States(new()
+        {
+            ["alice"] = new(RecipientStatus.Disabled, "alice"),
+            ["bob"] = new(RecipientStatus.Active, "bob"),
+            ["postmaster"] = new(RecipientStatus.Active, "postmaster"),
+        });
+        Assert.Equal("alice", Assert.IsType<RecipientResolution.Disabled>(await ResolveWith(lookups, states, "alice")).Account);
+        Assert.Equal(["postmaster"], Delivers(await ResolveWith(lookups, states, "nobody")).Accounts);
+    }
+
+    [Fact]
+    public async Task An_alias_skips_its_disabled_members_and_is_refused_only_when_none_is_left()
+    {
+        var lookups = new Lookups().WithAccounts("alice", "bob");
+        lookups.Aliases["team@example.test"] = ["alice", "bob"];
+        lookups.Aliases["solo@example.test"] = ["alice"];
+        var states = new States(new() { ["alice"] = new(RecipientStatus.Disabled, "alice"), ["bob"] = new(RecipientStatus.Active, "bob") });
+        Assert.Equal(["bob"], Delivers(await ResolveWith(lookups, states, "team")).Accounts);
+        Assert.IsType<RecipientResolution.Disabled>(await ResolveWith(lookups, states, "solo"));
+    }
+
+    [Fact]
+    public async Task A_directory_user_reached_by_login_name_gets_mail_in_their_canonical_mailbox_with_its_quota()
+    {
+        var lookups = new Lookups().WithAccounts("a.smith");
+        lookups.Accounts["a.smith"] = new MailboxUsage("a.smith", 10, 1, null, 1);
+        var states = new States(new() { ["asmith"] = new(RecipientStatus.Active, "a.smith"), ["a.smith"] = new(RecipientStatus.Active, "a.smith") });
+        Assert.Equal("a.smith", Assert.IsType<RecipientResolution.Full>(await ResolveWith(lookups, states, "asmith")).Account);
+        lookups.Accounts["a.smith"] = new MailboxUsage("a.smith", 0, 0, null, null);
+        Assert.Equal(["a.smith"], Delivers(await ResolveWith(lookups, states, "asmith")).Accounts);
+    }
+
+    [Fact]
+    public async Task A_directory_that_does_not_answer_makes_the_recipient_unavailable()
+    {
+        var lookups = new Lookups().WithAccounts("alice");
+        Assert.IsType<RecipientResolution.Unavailable>(await ResolveWith(lookups, new States([], unavailable: true), "alice"));
+    }
 }

@@ -20,7 +20,7 @@ public sealed class ArchitectureTests
     {
         { "MailActors.Pop3", ["Pop3SessionActor", "Pop3SessionDeps", "Pop3SessionFactory"] },
         { "MailActors.Smtp", ["SmtpSessionActor", "SmtpSessionDeps", "SmtpSessionFactory"] },
-        { "MailActors.Policy", ["PolicyActor"] },
+        { "MailActors.Policy", ["PolicyActor", "PolicyOwnerActor", "PolicyReplication"] },
         { "MailActors.Grants", ["GrantLedgerActor", "GrantReplication", "ReplicatedGrants"] },
         { "MailActors.Audit", ["AuditWriter", "DeliveryAuditor", "FactRecorder"] },
         { "MailActors.Authentication", ["Authenticator"] },

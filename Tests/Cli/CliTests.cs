@@ -32,7 +32,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, (await RunAsync("apop-only\n", "user", "apop", "carol", "--secret-stdin")).Code);
         Assert.Equal(0, (await RunAsync("n3w\n", "user", "passwd", "carol", "--password-stdin")).Code);
         var list = await RunAsync("", "user", "list");
-        Assert.Matches(@"^carol\tapop=yes\tcreated=\d{4}-", list.Out);
+        Assert.Matches(@"^carol\tactive\tapop=yes\tcreated=\d{4}-", list.Out);
 
         var db = File.ReadAllBytes(Path.Combine(_dir, "data", "mailactors.db"));
         Assert.True(db.AsSpan().IndexOf("n3w"u8) < 0 && db.AsSpan().IndexOf("apop-only"u8) < 0, "no secret in clear in the database");

@@ -17,7 +17,7 @@ public sealed class ClusterObservabilityTests
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private static async Task<StatusView> StatusAsync(ClusterNode node) =>
-        (await Http.GetFromJsonAsync<StatusView>($"http://127.0.0.1:{node.AdminPort}/status", GrantView.Json))!;
+        (await AdminHttp.For(node.DataDir).GetFromJsonAsync<StatusView>($"http://127.0.0.1:{node.AdminPort}/status", GrantView.Json))!;
 
     private static async Task<HttpStatusCode> ReadyAsync(ClusterNode node) =>
         (await Http.GetAsync($"http://127.0.0.1:{node.AdminPort}/readyz")).StatusCode;
@@ -42,7 +42,8 @@ public sealed class ClusterObservabilityTests
         Assert.Equal(
             new[] { a, b, c }.Select(n => $"member: {n.Address} Up roles=mail reachable" + (n == b ? " (this node)" : "")).Order(),
             lines.Where(l => l.StartsWith("member: ")).Order());
-        Assert.Equal([$"singleton: auth-failures on {a.Address}", $"singleton: grant-ledger on {a.Address}"], lines.Where(l => l.StartsWith("singleton: ")));
+        Assert.Equal([$"singleton: auth-failures on {a.Address}", $"singleton: grant-ledger on {a.Address}", $"singleton: policy on {a.Address}"],
+            lines.Where(l => l.StartsWith("singleton: ")));
         Assert.Contains("grants: 0 live", lines);
         Assert.Contains("queue: 0 recipient(s) waiting (0 queued, 0 deferred, 0 delivering)", lines);
 

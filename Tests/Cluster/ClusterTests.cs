@@ -29,7 +29,7 @@ public sealed class ThreeNodes : IAsyncLifetime
 /// node at once, a mailbox is locked cluster-wide, mail accepted by one node is read through another.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class ClusterTests(ThreeNodes three) : IClassFixture<ThreeNodes>
+public sealed partial class ClusterTests(ThreeNodes three) : IClassFixture<ThreeNodes>
 {
     private TestCluster Cluster => three.Cluster;
     private ClusterNode Node(int n) => Cluster.Nodes[n - 1];

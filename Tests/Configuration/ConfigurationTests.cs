@@ -15,7 +15,7 @@ public sealed class ConfigurationTests
     public void The_built_in_defaults_are_the_spec_defaults()
     {
         var s = TestSettings.Default;
-        Assert.Equal([110, 995, 11110, 25, 587], Enum.GetValues<ListenerKind>().Select(s.PortOf));
+        Assert.Equal([110, 995, 11110, 25, 587, 465, 80, 443], Enum.GetValues<ListenerKind>().Select(s.PortOf));
         Assert.Equal(TimeSpan.FromMinutes(5), s.PopBeforeSmtp.Window);
         Assert.Equal(25L * 1024 * 1024, s.Limits.MaxMessageSize);
         Assert.Equal(TimeSpan.FromMinutes(10), s.Limits.IdleTimeout);
@@ -34,6 +34,9 @@ public sealed class ConfigurationTests
         Assert.Equal("b", s.Hostname);
         Assert.Equal(11110, s.PortOf(ListenerKind.Pop3));
         Assert.Equal(10995, s.PortOf(ListenerKind.Pop3s));
+        Assert.Equal(10465, s.PortOf(ListenerKind.Submissions));
+        Assert.Equal(10080, s.PortOf(ListenerKind.Web));
+        Assert.Equal(10443, s.PortOf(ListenerKind.Webs));
         Directory.Delete(dir, true);
     }
 

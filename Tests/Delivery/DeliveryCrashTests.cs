@@ -27,7 +27,8 @@ public sealed class DeliveryCrashTests : IDisposable
         await File.WriteAllTextAsync(config, $$"""
             mailactors {
               data-dir = "{{_dir}}/data", local-domains = ["example.test"], bind-address = "127.0.0.1"
-              listeners { pop3.enabled = off, pop3s.enabled = off, apop.enabled = off, submission.enabled = off, smtp.port = {{smtpPort}} }
+              listeners { pop3.enabled = off, pop3s.enabled = off, apop.enabled = off, submission.enabled = off, smtp.port = {{smtpPort}}
+                          submissions.enabled = off, web.enabled = off, webs.enabled = off }
               admin.http = ""
               {{relay}}
             }

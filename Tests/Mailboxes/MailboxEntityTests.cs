@@ -58,6 +58,47 @@ public sealed class MailboxEntityTests : TestKit, IDisposable
         intruder.ExpectMsg<Acquired>();
     }
 
+    [Fact]
+    public async Task A_login_after_new_mail_or_a_deletion_sees_the_maildrop_as_stored_now()
+    {
+        var first = await _store.DeliverAsync("carol", "a\r\n"u8.ToArray(), null);
+        var mailbox = Sys.ActorOf(MailboxEntity.Props("carol", _store));
+        var session = CreateTestProbe();
+        Assert.Equal([first.Id], LoginAndRelease("carol", mailbox, session).Select(m => m.Id));
+
+        var second = await _store.DeliverAsync("carol", "b\r\n"u8.ToArray(), null);   // delivered past the entity
+        Assert.Equal([first.Id, second.Id], LoginAndRelease("carol", mailbox, session).Select(m => m.Id));
+
+        await _store.DeleteMessagesAsync("carol", [second.Id]);                        // deleted past the entity
+        var third = await _store.DeliverAsync("carol", "c\r\n"u8.ToArray(), null);
+        Assert.Equal([first.Id, third.Id], LoginAndRelease("carol", mailbox, session).Select(m => m.Id));
+
+        mailbox.Tell(new Acquire("carol", session.Ref), session.Ref);
+        session.ExpectMsg<Acquired>();
+        mailbox.Tell(new Commit("carol", session.Ref, [first.Id]), session.Ref);
+        Assert.True(session.ExpectMsg<Committed>().AllRemoved);
+        Assert.Equal([third.Id], LoginAndRelease("carol", mailbox, session).Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task An_unchanged_maildrop_is_not_read_again_at_the_next_login()
+    {
+        await _store.DeliverAsync("dave", "a\r\n"u8.ToArray(), null);
+        var mailbox = Sys.ActorOf(MailboxEntity.Props("dave", _store));
+        var session = CreateTestProbe();
+        var before = LoginAndRelease("dave", mailbox, session);
+        Assert.Same(before, LoginAndRelease("dave", mailbox, session));
+    }
+
+    /// <summary>Takes the lock, then gives it back (messages from one sender arrive in order).</summary>
+    private static IReadOnlyList<StoredMessageInfo> LoginAndRelease(string account, IActorRef mailbox, Akka.TestKit.TestProbe session)
+    {
+        mailbox.Tell(new Acquire(account, session.Ref), session.Ref);
+        var listing = session.ExpectMsg<Acquired>().Messages;
+        mailbox.Tell(new Release(account, session.Ref), session.Ref);
+        return listing;
+    }
+
     public new void Dispose()
     {
         base.Dispose();

@@ -23,7 +23,7 @@ public sealed class MetricsTests : IAsyncLifetime
     {
         _server = await TestServer.StartAsync($"""mailactors.admin.http = "127.0.0.1:{_adminPort}" """);
         await _server.AddUserAsync("alice", Password);
-        _node = (await Http.GetFromJsonAsync<StatusView>(Admin("status"), GrantView.Json))!.Node;
+        _node = (await AdminHttp.For(_server.DataDir).GetFromJsonAsync<StatusView>(Admin("status"), GrantView.Json))!.Node;
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();

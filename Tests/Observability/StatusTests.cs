@@ -45,11 +45,13 @@ public sealed class StatusTests : IAsyncLifetime
         var node = Assert.Single(lines, l => l.StartsWith("node: "))["node: ".Length..];
         Assert.Matches(@"^akka\.tcp://mailactors@127\.0\.0\.1:\d+$", node);
         Assert.Equal($"member: {node} Up roles=mail reachable (this node)", Assert.Single(lines, l => l.StartsWith("member: ")));
-        Assert.Equal([$"singleton: auth-failures on {node}", $"singleton: grant-ledger on {node}"],
+        Assert.Equal([$"singleton: auth-failures on {node}", $"singleton: grant-ledger on {node}", $"singleton: policy on {node}"],
             lines.Where(l => l.StartsWith("singleton: ")));
+        Assert.Equal($"policy: version 1 enforced by {node}", Assert.Single(lines, l => l.StartsWith("policy: ")));
         Assert.Equal(
             [$"listener: pop3 127.0.0.1:{_server.Pop3Port}", $"listener: pop3s 127.0.0.1:{_server.Pop3sPort}", $"listener: apop 127.0.0.1:{_server.ApopPort}",
-             $"listener: smtp 127.0.0.1:{_server.SmtpPort}", $"listener: submission 127.0.0.1:{_server.SubmissionPort}"],
+             $"listener: smtp 127.0.0.1:{_server.SmtpPort}", $"listener: submission 127.0.0.1:{_server.SubmissionPort}",
+             $"listener: submissions 127.0.0.1:{_server.SubmissionsPort}", $"listener: web 127.0.0.1:{_server.WebPort}", $"listener: webs 127.0.0.1:{_server.WebsPort}"],
             lines.Where(l => l.StartsWith("listener: ")));
         Assert.Contains("grants: 1 live", lines);
         // the test profile's smarthost is a closed port: delivery may already have tried (and deferred) them

@@ -104,6 +104,16 @@ public sealed class SmtpMachineTests
         Assert.StartsWith("451 4.3.0", Replies(SmtpMachine.Stored(step.State, null)));
     }
 
+    [Fact]
+    public void A_disabled_recipient_is_refused_with_550_5_2_1_and_a_directory_users_mail_goes_to_their_mailbox()
+    {
+        var step = Run(Start(Zone.Outside), "EHLO c", "MAIL FROM:<x@far.test>", "RCPT TO:<a.smith@example.test>");
+        var find = Assert.IsType<FindRecipient>(Assert.Single(step.Effects));
+        Assert.StartsWith("550 5.2.1 <a.smith@example.test>", Replies(SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Disabled("a.smith"))));
+        var added = SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Deliver(["alice"], []));
+        Assert.Equal("alice", Assert.Single(Assert.IsType<SmtpState.InTransaction>(added.State).Envelope.Recipients).LocalAccount);
+    }
+
     [Theory]
     [InlineData(Zone.Inside)]
     [InlineData(Zone.Dialup)]
@@ -248,7 +258,7 @@ public sealed class DataReaderTests
     [Fact]
     public void Dot_stuffing_is_undone_and_the_data_ends_at_crlf_dot_crlf()
     {
-        var end = Feed(new DataReader(1000), L("Subject: x"), L(""), L("..leading dot"), L("."))!;
+        var end = Feed(new DataReader(1000, 50, MessageSpool.MemoryOnly), L("Subject: x"), L(""), L("..leading dot"), L("."))!;
         Assert.Equal(DataProblem.None, end.Problem);
         Assert.Equal("Subject: x\r\n\r\n.leading dot\r\n", System.Text.Encoding.Latin1.GetString(end.Body!));
     }
@@ -256,7 +266,7 @@ public sealed class DataReaderTests
     [Fact]
     public void A_dot_line_after_a_bare_lf_or_ending_in_one_does_not_end_the_data()
     {
-        var reader = new DataReader(1000);
+        var reader = new DataReader(1000, 50, MessageSpool.MemoryOnly);
         Assert.Null(Feed(reader, Bare("text"), L(".")));        // "text\n.\r\n"
         Assert.Null(Feed(reader, Bare(".")));                   // ".\n"
         Assert.Null(Feed(reader, L("a\r.\rb")));                // bare CRs stay inside the line
@@ -268,9 +278,9 @@ public sealed class DataReaderTests
     [Fact]
     public void Lines_over_998_octets_and_messages_over_the_limit_are_flagged()
     {
-        Assert.Equal(DataProblem.LineTooLong, Feed(new DataReader(10_000), L(new string('x', 999)), L("."))!.Problem);
-        Assert.Equal(DataProblem.LineTooLong, Feed(new DataReader(10_000), new ConnectionEvents.Line("", TooLong: true), L("."))!.Problem);
-        Assert.Equal(DataProblem.TooBig, Feed(new DataReader(100), L(new string('x', 60)), L(new string('x', 60)), L("."))!.Problem);
+        Assert.Equal(DataProblem.LineTooLong, Feed(new DataReader(10_000, 50, MessageSpool.MemoryOnly), L(new string('x', 999)), L("."))!.Problem);
+        Assert.Equal(DataProblem.LineTooLong, Feed(new DataReader(10_000, 50, MessageSpool.MemoryOnly), new ConnectionEvents.Line("", TooLong: true), L("."))!.Problem);
+        Assert.Equal(DataProblem.TooBig, Feed(new DataReader(100, 50, MessageSpool.MemoryOnly), L(new string('x', 60)), L(new string('x', 60)), L("."))!.Problem);
     }
 }
 

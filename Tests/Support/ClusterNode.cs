@@ -8,30 +8,38 @@ namespace MailActors.Tests.Support;
 /// <summary>
 /// One node of a real cluster: the <c>mailactors</c> executable in its own process, on loopback, with the shipped
 /// cluster profile (<c>hocon/cluster-node.conf</c>) and its per-node values in environment variables, as an operator
-/// runs it. Nodes of one <see cref="TestCluster"/> share the PostgreSQL database and the data folder (keys, TLS).
+/// runs it. Nodes of one <see cref="TestCluster"/> share the PostgreSQL database and the data folder (keys, TLS, and the
+/// cluster certificate: remoting runs over mutual TLS, as the shipped profile says).
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
     private readonly string _siteConfig;
     private readonly string _nodeConfig;
     private readonly Dictionary<string, string> _environment;
+    private readonly string _extraHocon;
     private readonly StringBuilder _log = new();
     private Process? _process;
 
     public string Name { get; }
+    /// <summary>The data folder every node of its cluster shares (site.conf: <c>DIR/data</c>): keys, TLS files, the admin token.</summary>
+    public string DataDir { get; }
     public int RemotingPort { get; }
     public int AdminPort { get; private set; }
     public int Pop3Port { get; private set; }
     public int Pop3sPort { get; private set; }
     public int SmtpPort { get; private set; }
     public int SubmissionPort { get; private set; }
-    public string Address => $"akka.tcp://mailactors@127.0.0.1:{RemotingPort}";
+    public string Address => $"akka.ssl.tcp://mailactors@127.0.0.1:{RemotingPort}";
     public bool Running => _process is { HasExited: false };
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    public ClusterNode(string name, string siteConfig, string dir, int remotingPort, IReadOnlyList<int> seedPorts)
+    /// <param name="seedPorts">written <c>akka.tcp://</c>, as an operator may: the node takes them as <c>akka.ssl.tcp</c></param>
+    /// <param name="extraHocon">this node's own settings (an intruder's certificate, say)</param>
+    public ClusterNode(string name, string siteConfig, string dir, int remotingPort, IReadOnlyList<int> seedPorts, string extraHocon = "")
     {
         Name = name;
+        DataDir = Path.Combine(dir, "data");
+        _extraHocon = extraHocon;
         _siteConfig = siteConfig;
         RemotingPort = remotingPort;
         _nodeConfig = Path.Combine(dir, $"{name}.conf");
@@ -52,7 +60,9 @@ public sealed class ClusterNode : IAsyncDisposable
             mailactors.listeners {
               pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.enabled = off
               smtp.port = {{SmtpPort}}, submission.port = {{SubmissionPort}}
+              submissions.enabled = off, web.enabled = off, webs.enabled = off
             }
+            {{_extraHocon}}
             """);
         _environment["MAILACTORS_ADMIN_HTTP"] = $"127.0.0.1:{AdminPort}";
     }
@@ -133,7 +143,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public async Task<string> GetAsync(string path)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = AdminHttp.For(DataDir);
         return await http.GetStringAsync($"http://127.0.0.1:{AdminPort}/{path}");
     }
 
@@ -170,15 +180,20 @@ public sealed class TestCluster : IAsyncDisposable
         Nodes = remoting.Select((port, i) => new ClusterNode($"node{i + 1}", SiteConfig, Dir, port, seeds)).ToList();
     }
 
+    private static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(120);
+
     public static async Task<TestCluster> StartAsync(int nodes = 3, string extraHocon = "")
     {
         var cluster = new TestCluster(await PostgresServer.CreateDatabaseAsync(), nodes, extraHocon);
         try
         {
-            var ca = await MailActorsCli.RunAsync(cluster.SiteConfig, "", "ca", "init");
-            if (ca.Code != 0) throw new InvalidOperationException("ca init: " + ca.Err);
-            await cluster.Nodes[0].StartReadyAsync(TimeSpan.FromSeconds(60)); // the first seed forms the cluster; the others join it
-            await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(TimeSpan.FromSeconds(60))));
+            await cluster.CliAsync("ca", "init");
+            await cluster.CliAsync("ca", "cluster", "init");
+            await cluster.CliAsync("ca", "cluster", "issue", "127.0.0.1");
+            // The first seed forms the cluster; the others join it. Generous: on a loaded machine (load average 100 on 2
+            // cores seen) a node process alone took 40 s to bind its listeners, before its TLS handshakes and join.
+            await cluster.Nodes[0].StartReadyAsync(StartPatience);
+            await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(StartPatience)));
             return cluster;
         }
         catch
@@ -187,6 +202,15 @@ public sealed class TestCluster : IAsyncDisposable
             throw;
         }
     }
+
+    private async Task CliAsync(params string[] args)
+    {
+        var run = await MailActorsCli.RunAsync(SiteConfig, "", args);
+        if (run.Code != 0) throw new InvalidOperationException(string.Join(' ', args) + ": " + run.Err);
+    }
+
+    /// <summary>Where the cluster's seeds listen (remoting).</summary>
+    public IReadOnlyList<int> SeedPorts => Nodes.Take(2).Select(n => n.RemotingPort).ToList();
 
     public async Task AddUserAsync(string name, string password)
     {

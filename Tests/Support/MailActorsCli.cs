@@ -20,7 +20,7 @@ public static class MailActorsCli
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)); // a process start alone took 30 s+ at load average 100
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
     }

@@ -21,6 +21,17 @@ public static class Pop3Clients
         return client;
     }
 
+    /// <summary>Logs in with APOP only, from outside, on the apop listener: what a user's old client does with the APOP secret.</summary>
+    public static async Task AssertApopWorksAsync(TestServer server, string name, string secret)
+    {
+        using var client = await ConnectAsync(server, TestServer.Outside, server.ApopPort, SecureSocketOptions.None);
+        client.AuthenticationMechanisms.Clear();
+        client.AuthenticationMechanisms.Add("APOP");
+        await client.AuthenticateAsync(name, secret);
+        Assert.True(client.IsAuthenticated);
+        await client.DisconnectAsync(true);
+    }
+
     /// <summary>Accepts a server certificate only if it chains to <paramref name="ca"/>, as a user's client does once the CA is installed.</summary>
     public static System.Net.Security.RemoteCertificateValidationCallback TrustingOnly(X509Certificate2 ca) => (_, certificate, _, _) =>
     {

@@ -40,7 +40,13 @@ public sealed class TestServer : IAsyncDisposable
     public int ApopPort { get; private set; }
     public int SmtpPort { get; private set; }
     public int SubmissionPort { get; private set; }
+    public int SubmissionsPort { get; private set; }
+    public int WebPort { get; private set; }
+    public int WebsPort { get; private set; }
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
+
+    /// <summary>The bound listeners, as <c>status</c> lists them.</summary>
+    public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _host!.Services.GetRequiredService<ListenerService>().Endpoints;
     public ActorSystem System => _host!.Services.GetRequiredService<ActorSystem>();
     public IActorRef GrantLedger => _host!.Services.GetRequiredService<ActorRegistry>().Get<GrantLedgerActor>();
 
@@ -63,6 +69,9 @@ public sealed class TestServer : IAsyncDisposable
         ApopPort = FreePort();
         SmtpPort = FreePort();
         SubmissionPort = FreePort();
+        SubmissionsPort = FreePort();
+        WebPort = FreePort();
+        WebsPort = FreePort();
     }
 
     public static async Task<TestServer> StartAsync(string extraHocon = "", TestStorage storage = TestStorage.Sqlite)
@@ -104,7 +113,8 @@ public sealed class TestServer : IAsyncDisposable
             data-dir = "{{DataDir}}"
             listeners {
               pop3.port = {{Pop3Port}}, pop3s.port = {{Pop3sPort}}, apop.port = {{ApopPort}}
-              smtp.port = {{SmtpPort}}, submission.port = {{SubmissionPort}}
+              smtp.port = {{SmtpPort}}, submission.port = {{SubmissionPort}}, submissions.port = {{SubmissionsPort}}
+              web.port = {{WebPort}}, webs.port = {{WebsPort}}
             }
           }
           """,

@@ -10,8 +10,10 @@ namespace MailActors.Transport.Listeners;
 /// <summary>
 /// Splits the byte stream into lines at LF and says how each one ended: CRLF, or a bare LF that SMTP's
 /// smuggling defence must see (DotNetty's line decoder strips both alike). A bare CR stays in the text.
-/// A line longer than <paramref name="maxLength"/> octets is discarded and reported, with how it ended, as a
-/// <see cref="ConnectionEvents.Line.TooLong"/> line once its end arrives.
+/// A line longer than <paramref name="maxLength"/> octets is reported as a <see cref="ConnectionEvents.Line.TooLong"/>
+/// line as soon as the limit is crossed, so the client is answered at once (docs/spec.md §14), and the rest of it is
+/// discarded up to its LF. That first report says the line ended with CRLF; if it ends with a bare LF after all, a
+/// second report says so, because the DATA reader must know how the line before a "." ended (smuggling defence).
 /// </summary>
 internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
 {
@@ -27,7 +29,7 @@ internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
             {
                 if (lf < 0) { Discard(input); return; }
                 var lastBeforeLf = lf > input.ReaderIndex ? input.GetByte(lf - 1) : _lastDiscarded;
-                output.Add(Overlong(crlf: lastBeforeLf == '\r'));
+                if (lastBeforeLf != '\r') output.Add(Overlong(crlf: false));
                 input.SetReaderIndex(lf + 1);
                 _discarding = false;
                 continue;
@@ -36,6 +38,7 @@ internal sealed class MailLineDecoder(int maxLength) : ByteToMessageDecoder
             {
                 if (input.ReadableBytes > maxLength + 1) // +1: the CR of a CRLF may arrive before its LF
                 {
+                    output.Add(Overlong(crlf: true));
                     Discard(input);
                     _discarding = true;
                 }

@@ -1,10 +1,10 @@
+using System.Collections.Concurrent;
 using System.Net;
 using DotNetty.Buffers;
 using DotNetty.Codecs;
 using DotNetty.Handlers.Timeout;
 using DotNetty.Transport.Bootstrapping;
 using DotNetty.Transport.Channels;
-using System.Collections.Concurrent;
 using DotNetty.Transport.Channels.Sockets;
 using MailActors.Transport.Proxy;
 
@@ -19,15 +19,20 @@ public sealed class MailListener
     internal const string LinesHandler = "lines";
     internal const string SessionHandler = "session";
     private readonly ListenerOptions _options;
+    private readonly EventLoopDispatchers _dispatchers;
     private readonly ConcurrentDictionary<IChannel, bool> _connections = new();
     private IChannel? _channel;
 
-    private MailListener(ListenerOptions options) => _options = options;
+    private MailListener(ListenerOptions options, EventLoopDispatchers dispatchers)
+    {
+        _options = options;
+        _dispatchers = dispatchers;
+    }
 
     /// <exception cref="ListenerBindException">the port cannot be bound.</exception>
-    internal static async Task<MailListener> BindAsync(ListenerOptions options, IEventLoopGroup boss, IEventLoopGroup workers)
+    internal static async Task<MailListener> BindAsync(ListenerOptions options, IEventLoopGroup boss, IEventLoopGroup workers, EventLoopDispatchers dispatchers)
     {
-        var listener = new MailListener(options);
+        var listener = new MailListener(options, dispatchers);
         var bootstrap = new ServerBootstrap()
             .Group(boss, workers)
             .Channel<TcpServerSocketChannel>()
@@ -63,11 +68,15 @@ public sealed class MailListener
         var trusted = _options.IsTrustedProxy(((IPEndPoint)channel.RemoteAddress).Address);
         var pipeline = channel.Pipeline;
         pipeline.AddLast("proxy", new ProxyHeaderDecoder(trusted));
-        if (_options.ImplicitTls) pipeline.AddLast("tls", TlsHandlers.Server(_options.Certificate));
+        if (_options.ImplicitTls)
+        {
+            pipeline.AddLast("tls", TlsHandlers.Server(_options.Certificate));
+            pipeline.AddLast(TlsHandshakeDeadline.Name, new TlsHandshakeDeadline());
+        }
         // Idle = neither reading nor writing (a long download on a slow link is not idle).
         pipeline.AddLast("idle", new IdleStateHandler(true, TimeSpan.Zero, TimeSpan.Zero, _options.IdleTimeout));
         pipeline.AddLast(LinesHandler, NewLineDecoder(_options));
-        pipeline.AddLast(SessionHandler, new SessionBridge(_options));
+        pipeline.AddLast(SessionHandler, new SessionBridge(_options, _dispatchers));
     }
 
     internal static MailLineDecoder NewLineDecoder(ListenerOptions options) => new(options.MaxLineLength);

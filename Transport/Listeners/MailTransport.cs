@@ -1,3 +1,4 @@
+using Akka.Actor;
 using DotNetty.Transport.Channels;
 
 namespace MailActors.Transport.Listeners;
@@ -6,14 +7,15 @@ namespace MailActors.Transport.Listeners;
 /// The node's network side: the DotNetty event loops and the mail listeners bound on them. The rest of the
 /// program starts and stops it and never sees a DotNetty type.
 /// </summary>
-public sealed class MailTransport
+public sealed class MailTransport(ActorSystem system)
 {
+    private readonly EventLoopDispatchers _dispatchers = new(system);
     private readonly MultithreadEventLoopGroup _boss = new(1);
     private readonly MultithreadEventLoopGroup _workers = new(Environment.ProcessorCount); // DotNetty's default, twice that, only adds context switches
     private readonly List<MailListener> _listeners = [];
 
     /// <exception cref="ListenerBindException">the port cannot be bound.</exception>
-    public async Task ListenAsync(ListenerOptions options) => _listeners.Add(await MailListener.BindAsync(options, _boss, _workers));
+    public async Task ListenAsync(ListenerOptions options) => _listeners.Add(await MailListener.BindAsync(options, _boss, _workers, _dispatchers));
 
     /// <summary>Stops accepting on every listener, then closes their open connections.</summary>
     public Task CloseListenersAsync() => Task.WhenAll(_listeners.Select(l => l.CloseAsync()));

@@ -17,7 +17,7 @@ namespace MailActors.Transport.Listeners;
 /// is not read (backpressure). Lines go on one by one as they are decoded: a TLS handler may
 /// deliver decrypted data after the read's ChannelReadComplete, so nothing waits for that event.
 /// </summary>
-internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAdapter, IClientConnection
+internal sealed class SessionBridge(ListenerOptions options, EventLoopDispatchers dispatchers) : ChannelHandlerAdapter, IClientConnection
 {
     private const int PauseAt = 64, ResumeBelow = 16;
     private IChannelHandlerContext _context = null!;
@@ -30,6 +30,8 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
     public IPAddress ClientAddress { get; private set; } = IPAddress.None;
 
     public bool IsTls => _tls;
+
+    public string Dispatcher => dispatchers.For(_context.Channel.EventLoop);
 
     public override void ChannelActive(IChannelHandlerContext context)
     {
@@ -147,6 +149,7 @@ internal sealed class SessionBridge(ListenerOptions options) : ChannelHandlerAda
         pipeline.Remove(MailListener.LinesHandler);
         pipeline.AddBefore(MailListener.SessionHandler, MailListener.LinesHandler, MailListener.NewLineDecoder(options));
         pipeline.AddFirst("tls", TlsHandlers.Server(options.Certificate));
+        pipeline.AddAfter("tls", TlsHandshakeDeadline.Name, new TlsHandshakeDeadline());
     });
 
     /// <summary>Flushes, then closes; a client that stops reading does not hold the connection (and its

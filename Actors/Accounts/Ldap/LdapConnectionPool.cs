@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.DirectoryServices.Protocols;
+using System.Net;
+using MailActors.Configuration;
+
+namespace MailActors.Accounts.Ldap;
+
+/// <summary>
+/// A few open connections to the directory, reused: <see cref="Bound"/> ones are bound as the service account and
+/// only search; the others are bound as each user in turn to check a password. At most
+/// <see cref="LdapSettings.PoolSize"/> are in use at once; a connection that failed is closed, not returned.
+/// </summary>
+public sealed class LdapConnectionPool(LdapSettings settings, bool bound) : IDisposable
+{
+    private readonly ConcurrentBag<LdapConnection> _idle = [];
+    private readonly SemaphoreSlim _slots = new(settings.PoolSize, settings.PoolSize);
+
+    public bool Bound => bound;
+
+    /// <summary>Runs <paramref name="use"/> on a pooled connection, on a pool thread (the LDAP calls block).</summary>
+    /// <exception cref="DirectoryUnavailable">no connection in time, or the directory failed.</exception>
+    public async Task<T> UseAsync<T>(Func<LdapConnection, T> use)
+    {
+        if (!await _slots.WaitAsync(settings.Timeout)) throw new DirectoryUnavailable("all directory connections busy");
+        try
+        {
+            return await Task.Run(() =>
+            {
+                var connection = _idle.TryTake(out var idle) ? idle : Open();
+                try
+                {
+                    var result = use(connection);
+                    _idle.Add(connection);
+                    return result;
+                }
+                catch (LdapException e) when (e.ErrorCode == LdapErrors.InvalidCredentials)
+                {
+                    _idle.Add(connection);   // an ordinary wrong password: the connection is fine
+                    throw;
+                }
+                catch
+                {
+                    connection.Dispose();
+                    throw;
+                }
+            }).WaitAsync(2 * settings.Timeout);   // connect and request; libldap's own timeouts do not cover every wait
+        }
+        catch (TimeoutException)
+        {
+            throw new DirectoryUnavailable($"no answer from {settings.Url.Host}:{settings.Port} within {(2 * settings.Timeout).TotalSeconds:0.#} s");
+        }
+        catch (Exception e) when (e is DirectoryException and not LdapException { ErrorCode: LdapErrors.InvalidCredentials }
+                                      or PlatformNotSupportedException or DllNotFoundException)
+        {
+            throw new DirectoryUnavailable(e.Message);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private LdapConnection Open()
+    {
+        var connection = new LdapConnection(new LdapDirectoryIdentifier(settings.Url.Host, settings.Port))
+        {
+            AuthType = bound && settings.BindDn.Length == 0 ? AuthType.Anonymous : AuthType.Basic,
+            Timeout = settings.Timeout,
+        };
+        try
+        {
+            var options = connection.SessionOptions;
+            options.ProtocolVersion = 3;
+            options.ReferralChasing = ReferralChasingOptions.None;
+            if (settings.Ldaps) options.SecureSocketLayer = true;
+            if (!OperatingSystem.IsWindows() && (settings.Ldaps || settings.StartTls))
+            {
+                if (settings.CaDir.Length > 0) options.TrustedCertificatesDirectory = settings.CaDir;
+                options.StartNewTlsSessionContext();
+            }
+            if (settings.StartTls) options.StartTransportLayerSecurity(null);
+            if (bound)
+            {
+                if (settings.BindDn.Length > 0) connection.Bind(new NetworkCredential(settings.BindDn, settings.BindPassword));
+                else connection.Bind();
+            }
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        while (_idle.TryTake(out var connection)) connection.Dispose();
+        _slots.Dispose();
+    }
+}
+
+/// <summary>The directory did not answer as it should: a temporary failure (docs/spec.md §4), never a wrong password.</summary>
+public sealed class DirectoryUnavailable(string why) : Exception(why);
+
+public static class LdapErrors
+{
+    /// <summary>RFC 4511 resultCode invalidCredentials.</summary>
+    public const int InvalidCredentials = 49;
+}

@@ -1,0 +1,51 @@
+using DotNetty.Common.Concurrency;
+using DotNetty.Handlers.Tls;
+using DotNetty.Transport.Channels;
+
+namespace MailActors.Transport.Listeners;
+
+/// <summary>
+/// Closes a connection whose TLS handshake (implicit, or after STARTTLS/STLS) has not finished within
+/// <see cref="Limit"/> (docs/spec.md §14): a client that opens a handshake and stalls holds no socket for longer.
+/// Sits right after the TLS handler, which reports the handshake's end as a user event.
+/// </summary>
+internal sealed class TlsHandshakeDeadline : ChannelHandlerAdapter
+{
+    public const string Name = "tls-deadline";
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private IScheduledTask? _deadline;
+    private bool _done;
+
+    public override void HandlerAdded(IChannelHandlerContext context)
+    {
+        if (context.Channel.Active) Start(context);
+    }
+
+    public override void ChannelActive(IChannelHandlerContext context)
+    {
+        Start(context);
+        base.ChannelActive(context);
+    }
+
+    private void Start(IChannelHandlerContext context)
+    {
+        if (_deadline is not null || _done) return;
+        _deadline = context.Executor.Schedule(() => context.CloseAsync(), Limit);
+    }
+
+    public override void UserEventTriggered(IChannelHandlerContext context, object evt)
+    {
+        if (evt is TlsHandshakeCompletionEvent)
+        {
+            _done = true;
+            _deadline?.Cancel();
+        }
+        base.UserEventTriggered(context, evt);
+    }
+
+    public override void ChannelInactive(IChannelHandlerContext context)
+    {
+        _deadline?.Cancel();
+        base.ChannelInactive(context);
+    }
+}

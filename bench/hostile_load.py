@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Hostile load against a running MailActors node (docs/spec.md §14; issue 12 item 3), with well-behaved clients
+served meanwhile. Prints the node's peak RSS and the good clients' latencies.
+
+usage: hostile_load.py PID SMTP_PORT POP3_PORT POP3S_PORT [--seconds S] [--half-data N] [--data-mb M]
+                       [--slow-tls N] [--endless N]
+Hostile clients come from 127.0.0.2..127.0.0.254 (outside when only 127.0.0.1 is internal); the good client is
+127.0.0.1 and logs in as alice/alice-pw (which the caller created).
+"""
+import argparse, asyncio, statistics, time
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+async def connect(port, source):
+    return await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+
+async def line(reader):
+    return (await asyncio.wait_for(reader.readline(), 30)).decode("latin-1")
+
+async def smtp_reply(reader):
+    while True:
+        l = await line(reader)
+        if len(l) < 4 or l[3] != "-":
+            return l
+
+async def half_data(port, source, mb, stop):
+    """A DATA transfer that sends MB megabytes and then withholds the rest."""
+    try:
+        r, w = await connect(port, source)
+        await smtp_reply(r)
+        for cmd in ("EHLO hostile.test", "MAIL FROM:<h@hostile.test>", "RCPT TO:<alice@example.test>", "DATA"):
+            w.write((cmd + "\r\n").encode()); await w.drain(); await smtp_reply(r)
+        chunk = (b"x" * 998 + b"\r\n") * 1024  # ~1 MB
+        w.write(b"Subject: half\r\n\r\n")
+        for _ in range(mb):
+            w.write(chunk); await w.drain()
+        await stop.wait()
+        w.close()
+    except Exception:
+        pass
+
+async def slow_tls(port, source, stop):
+    """Opens a TLS handshake (the first bytes of a ClientHello) and stalls; reconnects when closed."""
+    closed = 0
+    while not stop.is_set():
+        try:
+            r, w = await connect(port, source)
+            w.write(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"); await w.drain()
+            await asyncio.wait_for(r.read(), 60)
+            closed += 1
+            w.close()
+        except Exception:
+            await asyncio.sleep(0.5)
+    return closed
+
+async def endless(port, source, stop):
+    """One POP3 command line that never ends: 1 KB every 10 ms."""
+    replies = 0
+    try:
+        r, w = await connect(port, source)
+        await line(r)
+        async def read():
+            nonlocal replies
+            while True:
+                l = await r.readline()
+                if not l:
+                    return
+                replies += 1
+        reading = asyncio.ensure_future(read())
+        while not stop.is_set():
+            w.write(b"A" * 1024); await w.drain(); await asyncio.sleep(0.01)
+        reading.cancel()
+        w.close()
+    except Exception:
+        pass
+    return replies
+
+async def good_client(smtp, pop3, stop, latencies, failures):
+    """Inside: one SMTP message to alice, then a POP3 login and STAT; timed end to end."""
+    while not stop.is_set():
+        t0 = time.monotonic()
+        try:
+            r, w = await connect(smtp, "127.0.0.1")
+            await smtp_reply(r)
+            for cmd in ("EHLO good.test", "MAIL FROM:<g@good.test>", "RCPT TO:<alice@example.test>", "DATA"):
+                w.write((cmd + "\r\n").encode()); await w.drain(); await smtp_reply(r)
+            w.write(b"Subject: good\r\n\r\nhello\r\n.\r\n"); await w.drain()
+            ok = (await smtp_reply(r)).startswith("250")
+            w.write(b"QUIT\r\n"); w.close()
+            r, w = await connect(pop3, "127.0.0.1")
+            await line(r)
+            w.write(b"USER alice\r\n"); await w.drain(); await line(r)
+            w.write(b"PASS alice-pw\r\n"); await w.drain(); ok = ok and (await line(r)).startswith("+OK")
+            w.write(b"QUIT\r\n"); await w.drain(); await line(r); w.close()
+            if ok: latencies.append(time.monotonic() - t0)
+            else: failures.append("refused")
+        except Exception as e:
+            failures.append(type(e).__name__)
+        await asyncio.sleep(0.2)
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("pid", type=int); p.add_argument("smtp", type=int); p.add_argument("pop3", type=int); p.add_argument("pop3s", type=int)
+    p.add_argument("--seconds", type=float, default=40); p.add_argument("--half-data", type=int, default=40)
+    p.add_argument("--data-mb", type=int, default=20); p.add_argument("--slow-tls", type=int, default=100)
+    p.add_argument("--endless", type=int, default=50)
+    a = p.parse_args()
+    base = rss_kb(a.pid)
+    stop = asyncio.Event()
+    sources = [f"127.0.0.{2 + i % 253}" for i in range(1000)]
+    latencies, failures = [], []
+    tasks = [asyncio.ensure_future(half_data(a.smtp, sources[i], a.data_mb, stop)) for i in range(a.half_data)]
+    tasks += [asyncio.ensure_future(slow_tls(a.pop3s, sources[i], stop)) for i in range(a.slow_tls)]
+    endless_tasks = [asyncio.ensure_future(endless(a.pop3, sources[i], stop)) for i in range(a.endless)]
+    good = asyncio.ensure_future(good_client(a.smtp, a.pop3, stop, latencies, failures))
+    peak, t_end = base, time.monotonic() + a.seconds
+    while time.monotonic() < t_end:
+        peak = max(peak, rss_kb(a.pid)); await asyncio.sleep(0.25)
+    stop.set()
+    endless_replies = await asyncio.gather(*endless_tasks)
+    await asyncio.wait(tasks + [good], timeout=15)
+    print(f"hostile load for {a.seconds:.0f} s: {a.half_data} half-sent DATA of {a.data_mb} MB each, {a.slow_tls} stalled TLS handshakes "
+          f"(re-opened when closed), {a.endless} endless POP3 lines")
+    print(f"node RSS: {base/1024:.0f} MB before, peak {peak/1024:.0f} MB under load")
+    print(f"endless lines answered with -ERR at once: {sum(1 for x in endless_replies if x)} of {a.endless}")
+    if latencies:
+        q = statistics.quantiles(latencies, n=20) if len(latencies) >= 2 else [latencies[0]] * 19
+        print(f"good client (inside SMTP message + POP3 login): {len(latencies)} rounds served, {len(failures)} failed; "
+              f"p50 {statistics.median(latencies)*1000:.0f} ms, p95 {q[18]*1000:.0f} ms, max {max(latencies)*1000:.0f} ms")
+    else:
+        print(f"good client: none served, {len(failures)} failed {failures[:5]}")
+
+asyncio.run(main())

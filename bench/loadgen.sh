@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# loadgen.sh -- the compiled load client (bench/loadgen, C#: raw sockets + SslStream) against Dovecot and
+# MailActors (POP3) and Postfix and MailActors (SMTP), one server at a time, same commands, same fixture,
+# same certificate, same TLS settings (TLS 1.2/1.3 offered, no resumption: every pop3s login is a full
+# handshake). Reports ops/s, latency percentiles and server CPU µs per operation (the server's process
+# tree from /proc), plus the CPU other processes used meanwhile (the noise on a shared machine).
+#
+#   bash bench/loadgen.sh                      # REPS=3, pop3 + smtp, ~6 min on 2 cores
+#   PARTS=pop3 REPS=1 bash bench/loadgen.sh    # one part, one repetition
+#   SIDES=ours SKIP_BUILD=1 bash bench/loadgen.sh   # only our server (compare with an earlier peer run)
+#
+# Environment: PARTS (pop3,smtp), SIDES (peer,ours), REPS (3), LOGINS (per client, 200; pop3s: half),
+#   LOGIN_CLIENTS (10), RETR_CLIENTS (1,10,50), RETR_SESSIONS (20; at least one per client),
+#   SMTP_SESSIONS (1,20,100), SMTP_MESSAGES (5000; 1 session: 2000), OUTDIR, DATA, SKIP_BUILD, BUILD_OUT,
+#   REPO, PEERS, PY (bench/lib.sh). Every daemon started here is stopped on exit, by PID / daemons.sh.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+# shellcheck source=/dev/null
+. "$PEERS/env.sh"
+[ "$(id -u)" = 0 ] || { echo "loadgen.sh: must run as root (Dovecot, Postfix)" >&2; exit 1; }
+export PATH="$PATH:/usr/sbin:/sbin"
+
+PARTS="${PARTS:-pop3,smtp}"; SIDES="${SIDES:-peer,ours}"; REPS="${REPS:-3}"
+LOGINS="${LOGINS:-200}"; LOGIN_CLIENTS="${LOGIN_CLIENTS:-10}"
+RETR_CLIENTS="${RETR_CLIENTS:-1,10,50}"; RETR_SESSIONS="${RETR_SESSIONS:-20}"
+SMTP_SESSIONS="${SMTP_SESSIONS:-1,20,100}"; SMTP_MESSAGES="${SMTP_MESSAGES:-5000}"
+OURS_POP3_PORT=2110; OURS_POP3S_PORT=2995; OURS_APOP_PORT=21110; OURS_SMTP_PORT=2625
+DATA="${DATA:-/tmp/mabench-loadgen}"
+OUTDIR="${OUTDIR:-$HERE/out/loadgen-$(date -u +%Y%m%d-%H%M%S)}"
+RESULTS="$OUTDIR/results.jsonl"
+LOADGEN_OUT="${LOADGEN_OUT:-/tmp/mailactors-loadgen}"
+case "$DATA" in /tmp/*) ;; *) echo "DATA must be under /tmp (is $DATA)" >&2; exit 1 ;; esac
+
+STARTED=""
+cleanup() {
+  local rc=$?
+  ma_stop || true
+  case "$STARTED" in dovecot) "$PEERS/daemons.sh" stop-dovecot || true ;; postfix) "$PEERS/daemons.sh" stop-postfix || true ;; esac
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$OUTDIR"
+has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
+
+peer_pop3_fixture_ok || "$PEERS/setup.sh"
+peer_pop3_fixture_ok || { echo "the peer fixture is incomplete after setup.sh" >&2; exit 1; }
+ma_build
+bench_log "building the load client -> $LOADGEN_OUT"
+# env -u OUTDIR: MSBuild would take an OUTDIR variable as its OutDir property and put the program there, not in -o
+env -u OUTDIR dotnet build "$HERE/loadgen/MailActors.LoadGen.csproj" -c Release -o "$LOADGEN_OUT" -nologo -v quiet -clp:ErrorsOnly
+[ -x "$LOADGEN_OUT/loadgen" ] || { echo "the load client build left no $LOADGEN_OUT/loadgen" >&2; exit 1; }
+# a run with errors is reported (its errors are in the JSON line and the table) and the series goes on
+lg() { "$LOADGEN_OUT/loadgen" "$@" --json "$RESULTS" | tee -a "$OUTDIR/loadgen.log" || true; }
+
+# pop3_series SIDE PIDS POP3 POP3S APOP: the logins (pop3, APOP, pop3s) and the retrievals (pop3, pop3s)
+pop3_series() {
+  local side="$1" pid="$2" p="$3" ps="$4" pa="$5" rep n s
+  for rep in $(seq 1 "$REPS"); do
+    bench_log "$side POP3 repetition $rep/$REPS; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+    lg pop3-login --label "$side" --pid "$pid" --port "$p" --clients "$LOGIN_CLIENTS" --count "$LOGINS"
+    lg apop-login --label "$side" --pid "$pid" --port "$pa" --clients "$LOGIN_CLIENTS" --count "$LOGINS"
+    lg pop3-login --label "$side" --pid "$pid" --port "$ps" --tls --clients "$LOGIN_CLIENTS" --count $((LOGINS / 2))
+    for n in ${RETR_CLIENTS//,/ }; do
+      s=$(( RETR_SESSIONS > n ? RETR_SESSIONS : n ))
+      lg pop3-retr --label "$side" --pid "$pid" --port "$p" --clients "$n" --sessions "$s" --expect "$POP_MSGS"
+      lg pop3-retr --label "$side" --pid "$pid" --port "$ps" --tls --clients "$n" --sessions "$s" --expect "$POP_MSGS"
+    done
+  done
+}
+
+# smtp_series SIDE PID PORT: smtp-source's shape, one message per connection
+smtp_series() {
+  local side="$1" pid="$2" port="$3" rep n m
+  for rep in $(seq 1 "$REPS"); do
+    bench_log "$side SMTP repetition $rep/$REPS; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+    for n in ${SMTP_SESSIONS//,/ }; do
+      m=$(( n == 1 ? SMTP_MESSAGES * 2 / 5 : SMTP_MESSAGES ))
+      lg smtp --label "$side" --pid "$pid" --port "$port" --clients "$n" --messages "$m" --settle
+      if [ "$side" = postfix ]; then find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete; fi
+    done
+  done
+}
+
+if has "$PARTS" pop3; then
+  if has "$SIDES" peer; then
+    STARTED=dovecot; "$PEERS/daemons.sh" start-dovecot perf
+    pop3_series dovecot "$(tr -dc 0-9 < "$PB_ROOT/state/dovecot.pid")" "$POP3_PORT" "$POP3S_PORT" "$POP3_PORT"
+    "$PEERS/daemons.sh" stop-dovecot; STARTED=""
+  fi
+  if has "$SIDES" ours; then
+    ma_pop3_fixture "$DATA" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
+    ulimit -n 65536 2>/dev/null || true
+    ma_start "$OUTDIR/server-pop3.log" 60 "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
+    pop3_series ours "$MA_PID" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
+    ma_stop
+  fi
+fi
+if has "$PARTS" smtp; then
+  if has "$SIDES" peer; then
+    STARTED=postfix; "$PEERS/daemons.sh" start-postfix
+    find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete 2>/dev/null || true
+    smtp_series postfix "$(tr -dc 0-9 < "$PB_ROOT/state/postfix.pid")" "$SMTP_PORT"
+    "$PEERS/daemons.sh" stop-postfix; STARTED=""
+  fi
+  if has "$SIDES" ours; then
+    rm -rf "$DATA-smtp"; mkdir -p "$DATA-smtp"
+    ma_write_smtp_config "$DATA-smtp/bench.conf" "$DATA-smtp/data" "$OURS_SMTP_PORT"
+    echo "user1-secret" | ma_cli user add user1 --password-stdin >/dev/null
+    ma_start "$OUTDIR/server-smtp.log" 60 "$OURS_SMTP_PORT"
+    smtp_series ours "$MA_PID" "$OURS_SMTP_PORT"
+    ma_stop
+  fi
+fi
+"$PY" "$HERE/loadgen_table.py" "$RESULTS" | tee "$OUTDIR/summary.md"
+bench_log "done: $OUTDIR/summary.md"
