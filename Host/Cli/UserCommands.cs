@@ -75,8 +75,8 @@ public static class UserCommands
             var usage = (await s.Mailboxes.ListMailboxesAsync()).ToDictionary(u => u.Account);
             foreach (var a in await s.Accounts.ListAccountsAsync())
                 Console.WriteLine($"{a.Name}\t{AccountStates.Name(a.State)}\tapop={(a.ApopSecretSealed is null ? "no" : "yes")}\tcreated={a.CreatedUtc:yyyy-MM-ddTHH:mm:ssZ}" +
-                                  (usage.TryGetValue(a.Name, out var u) ? "\t" + QuotaText.Usage(u, s.Settings.DefaultQuota) : "") +
-                                  (s.Directory is { } directory ? $"\tdirectory={await InDirectoryAsync(directory, a.Name)}" : ""));
+                                  (s.Directory is { } directory ? $"\tdirectory={await InDirectoryAsync(directory, a.Name)}" : "") +
+                                  (usage.TryGetValue(a.Name, out var u) ? "\t" + QuotaText.Usage(u, s.Settings.DefaultQuota) : ""));
         }));
 
         var size = new Option<string?>("--size") { Description = "the mailbox's size limit, as 2GiB or 500MiB; 0: no limit; default: the configured default" };
