@@ -18,7 +18,8 @@ public sealed record MailActorsSettings(
     string ApopKeyFile,
     LimitSettings Limits,
     string AdminHttp,
-    RelaySettings Relay)
+    RelaySettings Relay,
+    AuditSettings Audit)
 {
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
 }
@@ -108,3 +109,6 @@ public sealed record NextHop(string Host, int Port)
 
     public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }
+
+/// <summary>Signed checkpoints of the audit streams (docs/spec.md §8): how often, and the JSON-lines file they go to.</summary>
+public sealed record AuditSettings(TimeSpan CheckpointInterval, string CheckpointFile, string SigningKeyFile);

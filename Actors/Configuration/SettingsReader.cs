@@ -77,7 +77,17 @@ public static class SettingsReader
                     Duration(c, "limits.auth-failures.max-delay")),
                 ShutdownGrace: Duration(c, "limits.shutdown-grace")),
             AdminHttp: Str(c, "admin.http"),
-            Relay: Relay(c));
+            Relay: Relay(c),
+            Audit: Audit(c, dataDir));
+    }
+
+    private static AuditSettings Audit(Config c, string dataDir)
+    {
+        var interval = Duration(c, "audit.checkpoint-interval");
+        if (interval < TimeSpan.FromSeconds(1)) throw new ConfigurationError("mailactors.audit.checkpoint-interval: must be at least 1s");
+        var file = Str(c, "audit.checkpoint-file");
+        return new AuditSettings(interval, file.Length > 0 ? Path.GetFullPath(file) : Path.Combine(dataDir, "audit-checkpoints.jsonl"),
+            Path.Combine(dataDir, "keys", "audit-signing.pem"));
     }
 
     private static RelaySettings Relay(Config c)

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
@@ -58,6 +59,7 @@ public static class MailActorsServer
                     var stream = AuditWriter.StreamOf($"{self.Address.Host}:{self.Address.Port}", self.Uid);
                     registry.Register<AuditWriter>(system.ActorOf(AuditWriter.SupervisedProps(stream), "audit"));
                     system.ActorOf(DeliveryAuditor.Props(registry.Get<AuditWriter>()), "delivery-auditor");
+                    StartCheckpoints(system, settings.Audit, registry.Get<AuditWriter>());
                 })
                 .WithShardRegion<MailboxEntity>("mailbox", account => MailboxEntity.Props(account, services.Messages),
                     new MailboxProtocol.MessageExtractor(),
@@ -70,5 +72,23 @@ public static class MailActorsServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ListenerService>());
         builder.Services.AddHostedService<Admin.AdminHttpService>();
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Signed checkpoints of this node's streams (docs/spec.md §8), and a last one at a graceful stop: after the
+    /// sessions have drained and before the node leaves the cluster, while the grant ledger still runs here if it does.
+    /// </summary>
+    private static void StartCheckpoints(ActorSystem system, MailActors.Configuration.AuditSettings audit, IActorRef writer)
+    {
+        var key = AuditSigningKey.LoadOrCreate(audit.SigningKeyFile);
+        var node = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+        var checkpointer = system.ActorOf(Checkpointer.Props(node, key, audit.CheckpointFile, audit.CheckpointInterval, writer,
+            $"/user/{GrantLedgerActor.Id}/singleton"), "audit-checkpoints");
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "audit-checkpoint",
+            async () =>
+            {
+                await checkpointer.Ask<Checkpointer.Written>(Checkpointer.Write.Instance, TimeSpan.FromSeconds(10));
+                return Akka.Done.Instance;
+            });
     }
 }
