@@ -83,7 +83,7 @@ public static class MailActorsServer
         var key = AuditSigningKey.LoadOrCreate(audit.SigningKeyFile);
         var node = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
         var checkpointer = system.ActorOf(Checkpointer.Props(node, key, audit.CheckpointFile, audit.CheckpointInterval, writer,
-            $"/user/{GrantLedgerActor.Id}/singleton"), "audit-checkpoints");
+            $"/user/{GrantLedgerActor.Id}/{GrantLedgerActor.Id}"), "audit-checkpoints");
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "audit-checkpoint",
             async () =>
             {

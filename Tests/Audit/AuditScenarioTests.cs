@@ -26,6 +26,7 @@ public sealed class AuditScenario : IAsyncLifetime
         var admin = TestServer.FreePort();
         Server = await TestServer.StartAsync($"""
             mailactors.pop-before-smtp.window = 3s
+            mailactors.audit.checkpoint-interval = 1s
             mailactors.admin.http = "127.0.0.1:{admin}"
             """);
         CliConfig = Server.ConfigFile();
@@ -83,6 +84,7 @@ public sealed class AuditScenario : IAsyncLifetime
 /// <summary>
 /// <c>mailactors audit</c> on the scenario's database (docs/spec.md §8), field by field; and tampering caught by <c>--verify</c>.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<AuditScenario>
 {
     private const string MessageId = AuditScenario.MessageId;
@@ -201,11 +203,127 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Verify_passes_on_the_journal_as_written()
+    public async Task Verify_passes_on_the_journal_as_written_and_holds_it_to_the_nodes_checkpoints()
     {
         var (code, output, _) = await AuditAsync("--verify");
         Assert.Equal(0, code);
-        Assert.Matches(@"^OK: \d+ events in \d+ streams\s*$", output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^OK: \d+ events in \d+ streams$", lines[0]);
+        Assert.Matches(@"^checkpoints: \d+ from .*audit-checkpoints\.jsonl, signed by 1 key\(s\), all hold$", lines[1]);
+    }
+
+    private string CheckpointFile => Path.Combine(scenario.Server.DataDir, "audit-checkpoints.jsonl");
+
+    [Fact]
+    public async Task The_node_signs_checkpoints_of_its_stream_and_the_ledger_with_the_key_audit_key_prints()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(CheckpointFile));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                File.GetUnixFileMode(Path.Combine(scenario.Server.DataDir, "keys", "audit-signing.pem")));
+        }
+        var lines = File.ReadAllLines(CheckpointFile);
+        Assert.True(lines.Length >= 2, "periodic checkpoints, then one at the stop");
+        var last = MailActors.Audit.SignedCheckpoint.Parse(lines.Length, lines[^1], out _)!;
+        Assert.True(last.SignatureHolds);
+        Assert.Equal(["audit-", "grant-ledger"], last.Checkpoint.Streams.Select(s => s.Stream.StartsWith("audit-") ? "audit-" : s.Stream).Order());
+
+        var facts = await FactsAsync();
+        foreach (var head in last.Checkpoint.Streams) // the stop's checkpoint is the stream's end as stored
+        {
+            var stored = facts.Where(f => S(f, "stream") == head.Stream).ToList();
+            Assert.Equal((stored.Count, S(stored[^1], "hash")), ((int)head.Count, head.Hash));
+            Assert.Equal(stored[^1].GetProperty("seq").GetInt64(), head.Seq);
+        }
+
+        var key = await AuditAsync("key");
+        Assert.Equal(0, key.Code);
+        using var pem = System.Security.Cryptography.ECDsa.Create();
+        pem.ImportFromPem(key.Out);
+        Assert.Equal(last.Checkpoint.Key, Convert.ToBase64String(pem.ExportSubjectPublicKeyInfo()));
+    }
+
+    /// <summary>The tampered copy, checked without checkpoints (the chain alone) and with them.</summary>
+    private async Task<string> CaughtOnlyWithCheckpointsAsync()
+    {
+        var plain = await AuditAsync("--verify");
+        Assert.True(plain.Code == 0, plain.Out); // the copy has no checkpoint file of its own: the chain alone
+        Assert.StartsWith("OK: ", plain.Out);
+
+        var keyFile = Path.Combine(Path.GetDirectoryName(_config)!, "trusted.pem");
+        File.WriteAllText(keyFile, (await MailActorsCli.RunAsync(scenario.CliConfig, "", "audit", "key")).Out);
+        var signed = await AuditAsync("--verify", "--checkpoints", CheckpointFile, "--key", keyFile);
+        Assert.Equal(1, signed.Code);
+        return signed.Out;
+    }
+
+    [Fact]
+    public async Task A_cut_tail_of_the_grant_ledger_is_caught_with_checkpoints_and_not_without()
+    {
+        await TamperAsync("DELETE FROM journal WHERE persistence_id = 'grant-ledger' AND sequence_number = (SELECT MAX(sequence_number) FROM journal WHERE persistence_id = 'grant-ledger')");
+        var output = await CaughtOnlyWithCheckpointsAsync();
+        Assert.Matches(@"^CUT: stream grant-ledger ends at sequence 1 \(1 events\), but the checkpoint of \S+Z by akka\.tcp://\S+ \(line \d+\) signed sequence 2, 2 events", output);
+    }
+
+    [Fact]
+    public async Task A_deleted_node_stream_is_caught_with_checkpoints_and_not_without()
+    {
+        await TamperAsync("DELETE FROM journal WHERE persistence_id LIKE 'audit-127.0.0.1:%'");
+        var output = await CaughtOnlyWithCheckpointsAsync();
+        Assert.Matches(@"^DELETED: stream audit-127\.0\.0\.1:\d+-\d+ is not in the journal, but the checkpoint of \S+Z by \S+ \(line \d+\) signed sequence \d+, \d+ events", output);
+    }
+
+    [Fact]
+    public async Task A_history_rewritten_forward_from_an_edited_row_is_caught_with_checkpoints_and_not_without()
+    {
+        await TamperAsync("SELECT 1"); // the copy
+        await RewriteAsync("relay-accepted.v1", "\"account\":\"alice\"", "\"account\":\"bobby\"");
+        var output = await CaughtOnlyWithCheckpointsAsync();
+        Assert.Matches(@"^REWRITTEN: stream audit-127\.0\.0\.1:\d+-\d+, sequence \d+: hash [0-9a-f]{12}… is not [0-9a-f]{12}…, signed in the checkpoint of \S+Z by \S+ \(line \d+\)", output);
+    }
+
+    /// <summary>What someone with write access to the database can do: edit a row, then recompute its hash and every later one.</summary>
+    private async Task RewriteAsync(string manifest, string from, string to)
+    {
+        await using var db = new SqliteConnection($"Data Source={Path.Combine(Path.GetDirectoryName(_config)!, "mailactors.db")};Pooling=false");
+        await db.OpenAsync();
+        await using var find = db.CreateCommand();
+        find.CommandText = $"SELECT persistence_id, sequence_number FROM journal WHERE manifest = '{manifest}'";
+        string stream;
+        long edited;
+        await using (var r = await find.ExecuteReaderAsync())
+        {
+            Assert.True(await r.ReadAsync());
+            (stream, edited) = (r.GetString(0), r.GetInt64(1));
+        }
+        var rows = new List<(long Seq, string Manifest, string Fact, string Prev)>();
+        await using (var read = db.CreateCommand())
+        {
+            read.CommandText = "SELECT sequence_number, manifest, message FROM journal WHERE persistence_id = $p AND sequence_number >= $s ORDER BY sequence_number";
+            read.Parameters.AddWithValue("$p", stream);
+            read.Parameters.AddWithValue("$s", edited);
+            await using var r = await read.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                var stored = JsonDocument.Parse((byte[])r[2]).RootElement;
+                rows.Add((r.GetInt64(0), r.GetString(1), stored.GetProperty("fact").GetRawText(), stored.GetProperty("prev").GetString()!));
+            }
+        }
+        var prev = rows[0].Prev;
+        foreach (var (seq, rowManifest, fact, _) in rows)
+        {
+            var json = seq == edited ? fact.Replace(from, to) : fact;
+            Assert.True(seq != edited || json != fact, "the edit changed the row");
+            var hash = MailActors.Audit.Chained.HashOf(prev, rowManifest, System.Text.Encoding.UTF8.GetBytes(json));
+            await using var write = db.CreateCommand();
+            write.CommandText = "UPDATE journal SET message = $m WHERE persistence_id = $p AND sequence_number = $s";
+            write.Parameters.AddWithValue("$m", System.Text.Encoding.UTF8.GetBytes($"{{\"prev\":\"{prev}\",\"hash\":\"{hash}\",\"fact\":{json}}}"));
+            write.Parameters.AddWithValue("$p", stream);
+            write.Parameters.AddWithValue("$s", seq);
+            Assert.Equal(1, await write.ExecuteNonQueryAsync());
+            prev = hash;
+        }
     }
 
     [Fact]
@@ -264,6 +382,6 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
         await db.OpenAsync();
         await using var command = db.CreateCommand();
         command.CommandText = sql;
-        Assert.True(await command.ExecuteNonQueryAsync() > 0, "the tampering changed a row");
+        Assert.True(sql == "SELECT 1" || await command.ExecuteNonQueryAsync() > 0, "the tampering changed a row");
     }
 }

@@ -31,7 +31,7 @@ public sealed class CheckpointVerifier
             {
                 Trusted++;
                 Keys.Add(checkpoint.Checkpoint.Key);
-                foreach (var head in checkpoint.Checkpoint.Streams)
+                foreach (var head in checkpoint.Checkpoint.Streams.Where(h => h.Seq > 0)) // an empty stream vouches for nothing
                 {
                     if (!_claims.TryGetValue(head.Stream, out var list)) _claims[head.Stream] = list = [];
                     list.Add((head, checkpoint));
