@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using MailActors.Authentication;
 using MailActors.Storage;
 
 namespace MailActors.Accounts;
@@ -10,13 +11,37 @@ namespace MailActors.Accounts;
 /// remembered for a while (keyed by the stored hash, so a password change invalidates it) and
 /// repeated logins skip the slow hash. Thread-safe; sessions call it from tasks, never from an actor's thread.
 /// </summary>
-public sealed class AccountDirectory(IAccountStore store, ApopSecretCipher cipher, TimeSpan? cacheTtl = null)
+public sealed class AccountDirectory(IAccountStore store, ApopSecretCipher cipher, TimeSpan? cacheTtl = null) : ICredentialVerifier
 {
     private readonly TimeSpan _cacheTtl = cacheTtl ?? TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<string, DateTime> _verified = new();
 
+    public async Task<CredentialCheck> VerifyPasswordAsync(string account, string password)
+    {
+        try
+        {
+            return await VerifyStoredPasswordAsync(account, password) is { } name ? new CredentialCheck.Valid(name) : CredentialCheck.Invalid.Instance;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new CredentialCheck.Unavailable(e.Message);
+        }
+    }
+
+    public async Task<CredentialCheck> VerifyApopAsync(string account, string timestamp, string digest)
+    {
+        try
+        {
+            return await VerifyStoredApopAsync(account, timestamp, digest) is { } name ? new CredentialCheck.Valid(name) : CredentialCheck.Invalid.Instance;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new CredentialCheck.Unavailable(e.Message);
+        }
+    }
+
     /// <returns>the account name when the login password is right; null otherwise (whether or not it exists).</returns>
-    public async Task<string?> VerifyPasswordAsync(string account, string password)
+    private async Task<string?> VerifyStoredPasswordAsync(string account, string password)
     {
         var stored = await store.FindAccountAsync(account);
         var hash = stored?.PasswordHash ?? PasswordHasher.Decoy;
@@ -32,7 +57,7 @@ public sealed class AccountDirectory(IAccountStore store, ApopSecretCipher ciphe
     }
 
     /// <returns>the account name when the APOP digest matches its APOP-only secret; null otherwise.</returns>
-    public async Task<string?> VerifyApopAsync(string account, string timestamp, string digest)
+    private async Task<string?> VerifyStoredApopAsync(string account, string timestamp, string digest)
     {
         var stored = await store.FindAccountAsync(account);
         var secret = stored?.ApopSecretSealed is { } sealedSecret ? cipher.Open(sealedSecret) : null;

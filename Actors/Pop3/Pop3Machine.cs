@@ -1,3 +1,4 @@
+using MailActors.Authentication;
 using MailActors.Policy;
 using static MailActors.Pop3.Pop3Effect;
 
@@ -88,6 +89,20 @@ public static class Pop3Machine
     public static Pop3Step LoginSucceeded(Pop3State.Authorization s, string account, Maildrop maildrop) =>
         Ok(new Pop3State.Transaction(s.Connection, account, maildrop), Pop3Reply.LoggedIn(maildrop));
 
+    /// <summary>The outcome of <see cref="Login"/>: TRANSACTION with the locked <paramref name="maildrop"/>, or the refusal.</summary>
+    public static Pop3Step LoginEnded(Pop3State.Authorization s, LoginOutcome outcome, Maildrop? maildrop) => outcome switch
+    {
+        LoginOutcome.Succeeded ok when maildrop is not null => LoginSucceeded(s, ok.Account, maildrop),
+        LoginOutcome.WrongCredentials => LoginFailed(s, Pop3Reply.AuthFailed),
+        LoginOutcome.Blocked => LoginFailed(s, Pop3Reply.LoginDelay),
+        LoginOutcome.Disabled => LoginFailed(s, Pop3Reply.AccountDisabled),
+        LoginOutcome.InUse => LoginFailed(s, Pop3Reply.InUse),
+        _ => LoginFailed(s, Pop3Reply.TryLater),
+    };
+
+    /// <summary>A message that was listed could not be read: the session goes on.</summary>
+    public static Pop3Step MessageUnreadable(Pop3State s) => new(s, new Reply(Pop3Reply.MessageGone));
+
     /// <summary>Back to AUTHORIZATION (RFC 1939 §7: the client starts again with USER).</summary>
     public static Pop3Step LoginFailed(Pop3State.Authorization s, string reply) => Ok(s with { User = null }, reply);
 
@@ -125,7 +140,7 @@ public static class Pop3Machine
                 var reset = m.Reset();
                 return Ok(s with { Maildrop = reset }, Pop3Reply.LoggedIn(reset));
             case Pop3Command.Quit:
-                return new Pop3Step(new Pop3State.Closed(s.Connection), new Commit(s.Account, m.DeletedIds));
+                return new Pop3Step(new Pop3State.Closed(s.Connection, s.Account, HoldsLock: true), new Commit(s.Account, m.DeletedIds));
             case Pop3Command.User or Pop3Command.Pass or Pop3Command.Apop or Pop3Command.Stls or Pop3Command.Auth:
                 return Bad(s, Pop3Reply.NotInThisState);
             default:
@@ -135,7 +150,7 @@ public static class Pop3Machine
 
     /// <summary>UPDATE state's answer, once the deletions are committed (or not).</summary>
     public static Pop3Step Committed(Pop3State state, bool allRemoved) =>
-        new(new Pop3State.Closed(state.Connection),
+        new(new Pop3State.Closed(state.Connection, (state as Pop3State.Closed)?.Account),
             new Reply(allRemoved ? Pop3Reply.Bye : Pop3Reply.ByeNotAllDeleted), new Close(allRemoved ? "quit" : "quit, deletions failed"));
 
     private static Pop3Step Common(Pop3State s, Pop3Command command) => command switch
@@ -164,9 +179,12 @@ public static class Pop3Machine
     {
         var bad = s.BadCommands + 1;
         if (bad >= MaxBadCommands)
-            return new Pop3Step(new Pop3State.Closed(s.Connection), new Reply(reply + Pop3Reply.TooManyBadCommands), new Close("too many bad commands"));
+            return new Pop3Step(Close(s), new Reply(reply + Pop3Reply.TooManyBadCommands), new Close("too many bad commands"));
         return new Pop3Step(WithBad(s, bad), new Reply(reply));
     }
+
+    private static Pop3State.Closed Close(Pop3State s) =>
+        s is Pop3State.Transaction t ? new(t.Connection, t.Account, HoldsLock: true) : new(s.Connection);
 
     private static Pop3State Reset(Pop3State s) => s.BadCommands == 0 ? s : WithBad(s, 0);
 

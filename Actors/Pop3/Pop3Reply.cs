@@ -15,6 +15,7 @@ public static class Pop3Reply
     public static string PolicyRefused(string advice) => Err($"[AUTH] {advice}");
     public static readonly string AuthFailed = Err("[AUTH] authentication failed");
     public static readonly string LoginDelay = Err("[LOGIN-DELAY] too many failed logins; wait a while before trying again");
+    public static readonly string AccountDisabled = Err("[SYS/PERM] account disabled; ask the help desk");
     public static readonly string InUse = Err("[IN-USE] mailbox is in use by another POP3 session; close it and try again");
     public static readonly string ApopChallengeSpent = Err("[AUTH] this connection's APOP challenge is used up; reconnect for a new one");
     public static readonly string UserFirst = Err("send USER first");

@@ -1,29 +1,19 @@
 using Akka.Actor;
-using MailActors.Accounts;
-using MailActors.Configuration;
-using MailActors.Policy;
+using MailActors.Authentication;
 using MailActors.Sessions;
 using MailActors.Storage;
 
 namespace MailActors.Pop3;
 
-/// <summary>What every POP3 session of one listener shares.</summary>
+/// <summary>What every POP3 session of one listener shares, besides the <see cref="SessionContext"/>.</summary>
 public sealed record Pop3SessionDeps(
-    MailActorsSettings Settings,
-    ListenerKind Listener,
-    IActorRef Policy,
-    IActorRef AuthFailures,
+    SessionContext Session,
+    Authenticator Authenticator,
     IActorRef Mailboxes,
     IActorRef Grants,
-    IActorRef Audit,
-    string Node,
-    AccountDirectory Accounts,
     IMessageStore Messages,
-    ApopChallenge Challenges,
-    ConnectionLimiter Limiter)
+    ApopChallenge Challenges)
 {
-    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>Longer than SQLite's busy timeout (30 s), so that a slow commit is not reported as failed.</summary>
     public static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(35);
 }

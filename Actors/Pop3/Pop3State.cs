@@ -23,7 +23,9 @@ public abstract record Pop3State(Pop3Connection Connection, int BadCommands)
     public sealed record Transaction(Pop3Connection Connection, string Account, Maildrop Maildrop, int BadCommands = 0)
         : Pop3State(Connection, BadCommands);
 
-    public sealed record Closed(Pop3Connection Connection) : Pop3State(Connection, 0);
+    /// <param name="Account">who had logged in, if anyone.</param>
+    /// <param name="HoldsLock">the session still holds the mailbox lock (its UPDATE has not released it).</param>
+    public sealed record Closed(Pop3Connection Connection, string? Account = null, bool HoldsLock = false) : Pop3State(Connection, 0);
 
     public static Authorization Start(Pop3Connection connection) => new(connection, null, false);
 }

@@ -20,9 +20,6 @@ public abstract record SmtpEffect
     /// <summary>Check the credentials; answer with <see cref="SmtpMachine.Authenticated"/>.</summary>
     public sealed record Authenticate(string User, string Password) : SmtpEffect;
 
-    /// <summary>Read the message data until &lt;CRLF&gt;.&lt;CRLF&gt;; answer with <see cref="SmtpMachine.DataEnded"/>.</summary>
-    public sealed record ReceiveData : SmtpEffect;
-
     /// <summary>Relaying was refused (docs/spec.md §8: an audited fact). <paramref name="Recipient"/> is null for a submission MAIL.</summary>
     public sealed record RelayRefused(string Rule, string Reason, string Sender, SmtpAddress? Recipient) : SmtpEffect;
 

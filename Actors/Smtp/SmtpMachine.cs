@@ -1,8 +1,11 @@
 using System.Collections.Immutable;
 using System.Text;
 using MailActors.Accounts;
+using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
+using MailActors.Sessions;
+using static MailActors.Smtp.SmtpState;
 using static MailActors.Smtp.SmtpEffect;
 
 namespace MailActors.Smtp;
@@ -19,58 +22,60 @@ public static class SmtpMachine
 
     public static SmtpStep Greet(SmtpState state) => new(state, new Reply(SmtpReply.Greeting(state.Connection.Hostname)));
 
-    public static SmtpStep Handle(SmtpState state, string line) => state.Phase switch
+    public static SmtpStep Handle(SmtpState state, string line) => Handle(state, new ConnectionEvents.Line(line));
+
+    public static SmtpStep Handle(SmtpState state, ConnectionEvents.Line line) => state switch
     {
-        SmtpPhase.Auth => AuthResponse(state, line),
-        SmtpPhase.Command => Command(state, SmtpParser.Parse(line)),
-        _ => new SmtpStep(state),
+        InData data => data.Reader.Add(line) is { } end ? DataEnded(data, end) : new SmtpStep(data),
+        Closed => new SmtpStep(state),
+        InAuth auth when line.TooLong => Error(new Greeted(auth.Session), SmtpReply.LineTooLong),
+        _ when line.TooLong => Error(state, SmtpReply.LineTooLong),
+        InAuth auth => AuthResponse(auth, line.Text),
+        _ => Command(state, SmtpParser.Parse(line.Text)),
     };
 
-    public static SmtpStep LineTooLong(SmtpState state) =>
-        state.Phase == SmtpPhase.Auth ? Error(state with { Phase = SmtpPhase.Command, Auth = null }, SmtpReply.LineTooLong) : Error(state, SmtpReply.LineTooLong);
+    public static SmtpStep LineTooLong(SmtpState state) => Handle(state, new ConnectionEvents.Line("", TooLong: true));
 
-    private static SmtpStep Command(SmtpState s, SmtpCommand command)
+    /// <summary>
+    /// Which command each state allows, and where it leads (RFC 5321 §4.1.4; RFC 3207; RFC 4954 §4). HELO/EHLO,
+    /// RSET and STARTTLS end an open transaction; the rest leave the state as it is.
+    /// </summary>
+    private static SmtpStep Command(SmtpState s, SmtpCommand command) => (s, command) switch
     {
-        var c = s.Connection;
-        switch (command)
-        {
-            case SmtpCommand.Ehlo ehlo:
-                return Ok(s with { Helo = ehlo.Domain, Esmtp = true, Envelope = null }, SmtpReply.Ehlo(c.Hostname, ehlo.Domain, Extensions(s)));
-            case SmtpCommand.Helo helo:
-                return Ok(s with { Helo = helo.Domain, Esmtp = false, Envelope = null }, SmtpReply.HeloOk(c.Hostname, helo.Domain));
-            case SmtpCommand.Mail mail:
-                return Mail(s, mail);
-            case SmtpCommand.Rcpt rcpt:
-                return Rcpt(s, rcpt.Recipient);
-            case SmtpCommand.Data:
-                if (s.Envelope is null) return Error(s, SmtpReply.MailFirst);
-                if (s.Envelope.Recipients.IsEmpty) return Error(s, SmtpReply.NoRecipients);
-                return new SmtpStep(s with { Phase = SmtpPhase.Data }, new Reply(SmtpReply.StartData), new ReceiveData());
-            case SmtpCommand.Rset:
-                return Ok(s with { Envelope = null }, SmtpReply.Reset);
-            case SmtpCommand.Noop:
-                return Ok(s, SmtpReply.Ok);
-            case SmtpCommand.Quit:
-                return new SmtpStep(s with { Phase = SmtpPhase.Closed }, new Reply(SmtpReply.Bye), new Close("quit"));
-            case SmtpCommand.Vrfy:
-                return Ok(s, SmtpReply.CannotVrfy);
-            case SmtpCommand.Expn:
-                return Error(s, SmtpReply.NoExpn);
-            case SmtpCommand.Help:
-                return Ok(s, SmtpReply.Help);
-            case SmtpCommand.StartTls:
-                if (c.Tls) return Error(s, SmtpReply.AlreadyTls);
-                if (!c.StartTlsOffered) return Error(s, SmtpReply.TlsNotOffered);
-                return new SmtpStep(s with { Envelope = null }, new StartTls(SmtpReply.ReadyForTls));
-            case SmtpCommand.Auth auth:
-                return Auth(s, auth);
-            case SmtpCommand.Malformed bad:
-                return Error(s, bad.Reply);
-            case SmtpCommand.Unknown unknown:
-                return Error(s, SmtpReply.UnknownCommand(unknown.Verb));
-            default:
-                return Error(s, SmtpReply.UnknownCommand("?"));
-        }
+        (_, SmtpCommand.Ehlo ehlo) => Ok(new Greeted(s.Session with { Helo = ehlo.Domain, Esmtp = true }),
+            SmtpReply.Ehlo(s.Connection.Hostname, ehlo.Domain, Extensions(s))),
+        (_, SmtpCommand.Helo helo) => Ok(new Greeted(s.Session with { Helo = helo.Domain, Esmtp = false }),
+            SmtpReply.HeloOk(s.Connection.Hostname, helo.Domain)),
+        (_, SmtpCommand.Quit) => new SmtpStep(new Closed(s.Session), new Reply(SmtpReply.Bye), new Close("quit")),
+        (_, SmtpCommand.Noop) => Ok(s, SmtpReply.Ok),
+        (_, SmtpCommand.Vrfy) => Ok(s, SmtpReply.CannotVrfy),
+        (_, SmtpCommand.Help) => Ok(s, SmtpReply.Help),
+        (_, SmtpCommand.Expn) => Error(s, SmtpReply.NoExpn),
+        (InTransaction, SmtpCommand.Rset) => Ok(new Greeted(s.Session), SmtpReply.Reset),
+        (_, SmtpCommand.Rset) => Ok(s, SmtpReply.Reset),
+        (_, SmtpCommand.StartTls) => StartTlsCommand(s),
+        (_, SmtpCommand.Auth) when !s.Connection.Tls => Error(s, SmtpReply.AuthNeedsTls),
+        (_, SmtpCommand.Auth) when s.AuthAccount is not null => Error(s, SmtpReply.AlreadyAuthenticated),
+        (InTransaction, SmtpCommand.Auth) => Error(s, SmtpReply.NotDuringTransaction),
+        (Greeted greeted, SmtpCommand.Auth auth) => Auth(greeted, auth),
+        (Greeted greeted, SmtpCommand.Mail mail) => Mail(greeted, mail),
+        (InTransaction, SmtpCommand.Mail) => Error(s, SmtpReply.NestedMail),
+        (Connected, SmtpCommand.Mail or SmtpCommand.Auth) => Error(s, SmtpReply.HeloFirst),
+        (InTransaction t, SmtpCommand.Rcpt rcpt) => Rcpt(t, rcpt.Recipient),
+        (InTransaction { Envelope.Recipients.IsEmpty: true }, SmtpCommand.Data) => Error(s, SmtpReply.NoRecipients),
+        (InTransaction t, SmtpCommand.Data) => new SmtpStep(new InData(t.Session, t.Envelope, new DataReader(s.Connection.MaxMessageSize)),
+            new Reply(SmtpReply.StartData)),
+        (_, SmtpCommand.Rcpt or SmtpCommand.Data) => Error(s, SmtpReply.MailFirst),
+        (_, SmtpCommand.Malformed bad) => Error(s, bad.Reply),
+        (_, SmtpCommand.Unknown unknown) => Error(s, SmtpReply.UnknownCommand(unknown.Verb)),
+        _ => Error(s, SmtpReply.UnknownCommand("?")),
+    };
+
+    private static SmtpStep StartTlsCommand(SmtpState s)
+    {
+        if (s.Connection.Tls) return Error(s, SmtpReply.AlreadyTls);
+        if (!s.Connection.StartTlsOffered) return Error(s, SmtpReply.TlsNotOffered);
+        return new SmtpStep(s is InTransaction ? new Greeted(s.Session) : s, new StartTls(SmtpReply.ReadyForTls));
     }
 
     private static IReadOnlyList<string> Extensions(SmtpState s)
@@ -83,14 +88,12 @@ public static class SmtpMachine
     }
 
     /// <summary>After STARTTLS the session starts over: no HELO, no transaction, no AUTH carries across (RFC 3207 §4.2).</summary>
-    public static SmtpStep TlsStarted(SmtpState s) => new(new SmtpState(s.Connection with { Tls = true }));
+    public static SmtpStep TlsStarted(SmtpState s) => new(Start(s.Connection with { Tls = true }));
 
     // MAIL (RFC 5321 §4.1.1.2; SIZE: RFC 1870; submission from outside: docs/spec.md §6)
-    private static SmtpStep Mail(SmtpState s, SmtpCommand.Mail mail)
+    private static SmtpStep Mail(Greeted s, SmtpCommand.Mail mail)
     {
         var c = s.Connection;
-        if (s.Helo is null) return Error(s, SmtpReply.HeloFirst);
-        if (s.Envelope is not null) return Error(s, SmtpReply.NestedMail);
         if (mail.Size > c.MaxMessageSize) return Error(s, SmtpReply.MessageTooBig(c.MaxMessageSize));
         if (c.Listener != ListenerKind.Submission) return Open(s, mail.Sender, null);
 
@@ -100,7 +103,7 @@ public static class SmtpMachine
     }
 
     private static SmtpStep Open(SmtpState s, string sender, RelayPermit? permit) =>
-        Ok(s with { Envelope = new Envelope(sender, ImmutableList<Recipient>.Empty, permit) }, SmtpReply.SenderOk);
+        Ok(new InTransaction(s.Session, new Envelope(sender, ImmutableList<Recipient>.Empty, permit)), SmtpReply.SenderOk);
 
     private static SmtpStep SenderPermitted(SmtpState s, string sender, RelayPermit permit)
     {
@@ -110,10 +113,9 @@ public static class SmtpMachine
     }
 
     // RCPT (RFC 5321 §4.1.1.3; the relay decision of docs/spec.md §6)
-    private static SmtpStep Rcpt(SmtpState s, SmtpAddress recipient)
+    private static SmtpStep Rcpt(InTransaction s, SmtpAddress recipient)
     {
-        var c = s.Connection;
-        if (s.Envelope is not { } envelope) return Error(s, SmtpReply.MailFirst);
+        var (c, envelope) = (s.Connection, s.Envelope);
         if (envelope.Recipients.Count >= c.MaxRecipients) return Refuse(s, SmtpReply.TooManyRecipients);
 
         if (recipient.Domain.Length == 0 || c.IsLocalDomain(recipient.Domain))
@@ -129,11 +131,12 @@ public static class SmtpMachine
         return new SmtpStep(s, new CheckGrant(envelope.Sender, recipient));
     }
 
-    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, bool? exists) => exists switch
+    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, bool? exists) => (s, exists) switch
     {
-        true => Add(s, new Recipient(asked.Address, asked.Account, null)),
-        false => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
-        null => Refuse(s, SmtpReply.LookupFailed),
+        (InTransaction t, true) => Add(t, new Recipient(asked.Address, asked.Account, null)),
+        (InTransaction, false) => Refuse(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        (InTransaction, null) => Refuse(s, SmtpReply.LookupFailed),
+        _ => new SmtpStep(s),
     };
 
     /// <summary>The ledger's answer to <see cref="CheckGrant"/>. <paramref name="failed"/>: no answer in time: fail closed.</summary>
@@ -152,27 +155,27 @@ public static class SmtpMachine
                 return Audited(Error(s, SmtpReply.SubmissionNeedsAuth(refusal.Advice)), new RelayRefused(refusal.Rule, NoPermit, asked.Sender, null));
             return SenderPermitted(s, asked.Sender, permit);
         }
-        if (s.Envelope is null) return new SmtpStep(s);
+        if (s is not InTransaction transaction) return new SmtpStep(s);
         if (permit is null)
             return Audited(Refuse(s, SmtpReply.RelayDenied(asked.Recipient.ToString(), refusal.Advice)),
                 new RelayRefused(refusal.Rule, NoPermit, asked.Sender, asked.Recipient));
-        return AddRelay(s, asked.Recipient, permit);
+        return AddRelay(transaction, asked.Recipient, permit);
     }
 
     private const string NoPermit = "no grant, AUTH or network rule allows relaying from this address";
     private const string NotTheGrantsSender = "the envelope sender is not an address of the grant's account (bind-sender)";
 
-    private static SmtpStep AddRelay(SmtpState s, SmtpAddress recipient, RelayPermit permit)
+    private static SmtpStep AddRelay(InTransaction s, SmtpAddress recipient, RelayPermit permit)
     {
-        if (BoundSenderRefusal(s.Connection, s.Envelope!.Sender, permit) is { } refusal)
+        if (BoundSenderRefusal(s.Connection, s.Envelope.Sender, permit) is { } refusal)
             return Audited(Refuse(s, refusal), new RelayRefused(permit.Rule, NotTheGrantsSender, s.Envelope.Sender, recipient));
         return Add(s, new Recipient(recipient, null, permit));
     }
 
     private static SmtpStep Audited(SmtpStep step, SmtpEffect fact) => step with { Effects = [fact, .. step.Effects] };
 
-    private static SmtpStep Add(SmtpState s, Recipient recipient) =>
-        Ok(s with { Envelope = s.Envelope! with { Recipients = s.Envelope.Recipients.Add(recipient) } }, SmtpReply.RecipientOk);
+    private static SmtpStep Add(InTransaction s, Recipient recipient) =>
+        Ok(s with { Envelope = s.Envelope with { Recipients = s.Envelope.Recipients.Add(recipient) } }, SmtpReply.RecipientOk);
 
     /// <summary><c>pop-before-smtp.bind-sender</c>: a grant sends only with its own account's addresses as sender.</summary>
     private static string? BoundSenderRefusal(SmtpConnection c, string sender, RelayPermit permit)
@@ -190,10 +193,10 @@ public static class SmtpMachine
         new(c.Policy.Decide(Mechanism.SmtpAuth, c.Tls).Rule, account, null);
 
     // DATA (RFC 5321 §4.1.1.4): the session reads it; this is what its end means.
-    public static SmtpStep DataEnded(SmtpState s, DataEnd end)
+    private static SmtpStep DataEnded(InData s, DataEnd end)
     {
-        var envelope = s.Envelope!;
-        var next = s with { Phase = SmtpPhase.Command, Envelope = null };
+        var envelope = s.Envelope;
+        var next = new Greeted(s.Session);
         return end.Problem switch
         {
             DataProblem.None => new SmtpStep(next, new Deliver(envelope, end.Body!)),
@@ -208,19 +211,15 @@ public static class SmtpMachine
         new(s, new Reply(id is null ? SmtpReply.StorageFailed : SmtpReply.Queued(id)));
 
     // AUTH (RFC 4954; PLAIN: RFC 4616; LOGIN as every client speaks it)
-    private static SmtpStep Auth(SmtpState s, SmtpCommand.Auth auth)
+    private static SmtpStep Auth(Greeted s, SmtpCommand.Auth auth)
     {
-        if (!s.Connection.Tls) return Error(s, SmtpReply.AuthNeedsTls);
-        if (s.AuthAccount is not null) return Error(s, SmtpReply.AlreadyAuthenticated);
-        if (s.Envelope is not null) return Error(s, SmtpReply.NotDuringTransaction);
-        if (s.Helo is null) return Error(s, SmtpReply.HeloFirst);
         return auth.Mechanism switch
         {
             "PLAIN" when auth.InitialResponse is null =>
-                new SmtpStep(s with { Phase = SmtpPhase.Auth, Auth = new AuthExchange("PLAIN", null) }, new Reply(SmtpReply.AuthChallenge(""))),
+                new SmtpStep(new InAuth(s.Session, new AuthExchange("PLAIN", null)), new Reply(SmtpReply.AuthChallenge(""))),
             "PLAIN" => Plain(s, auth.InitialResponse == "=" ? "" : auth.InitialResponse),
             "LOGIN" when auth.InitialResponse is null =>
-                new SmtpStep(s with { Phase = SmtpPhase.Auth, Auth = new AuthExchange("LOGIN", null) }, new Reply(SmtpReply.AuthChallenge(Username))),
+                new SmtpStep(new InAuth(s.Session, new AuthExchange("LOGIN", null)), new Reply(SmtpReply.AuthChallenge(Username))),
             "LOGIN" => LoginUser(s, auth.InitialResponse),
             _ => Error(s, SmtpReply.AuthMechanismUnknown),
         };
@@ -229,11 +228,11 @@ public static class SmtpMachine
     private static readonly string Username = Convert.ToBase64String("Username:"u8);
     private static readonly string Password = Convert.ToBase64String("Password:"u8);
 
-    private static SmtpStep AuthResponse(SmtpState s, string line)
+    private static SmtpStep AuthResponse(InAuth s, string line)
     {
-        var command = s with { Phase = SmtpPhase.Command, Auth = null };
+        var command = new Greeted(s.Session);
         if (line == "*") return Error(command, SmtpReply.AuthCancelled);
-        return s.Auth switch
+        return s.Exchange switch
         {
             { Mechanism: "PLAIN" } => Plain(command, line),
             { Mechanism: "LOGIN", User: null } => LoginUser(command, line),
@@ -254,15 +253,16 @@ public static class SmtpMachine
     }
 
     private static SmtpStep LoginUser(SmtpState s, string response) => Decode(response) is { } user
-        ? new SmtpStep(s with { Phase = SmtpPhase.Auth, Auth = new AuthExchange("LOGIN", user) }, new Reply(SmtpReply.AuthChallenge(Password)))
-        : Error(s with { Phase = SmtpPhase.Command, Auth = null }, SmtpReply.AuthBadResponse);
+        ? new SmtpStep(new InAuth(s.Session, new AuthExchange("LOGIN", user)), new Reply(SmtpReply.AuthChallenge(Password)))
+        : Error(new Greeted(s.Session), SmtpReply.AuthBadResponse);
 
-    public static SmtpStep Authenticated(SmtpState s, AuthOutcome outcome, string? account) => outcome switch
+    public static SmtpStep Authenticated(SmtpState s, LoginOutcome outcome) => outcome switch
     {
-        AuthOutcome.Succeeded => Ok(s with { AuthAccount = account }, SmtpReply.AuthOk),
-        AuthOutcome.Blocked => Refuse(s, SmtpReply.AuthBlocked),
-        AuthOutcome.Unavailable => Refuse(s, SmtpReply.AuthTryLater),
-        _ => Error(s, SmtpReply.AuthFailed),
+        LoginOutcome.Succeeded ok => Ok(s.With(s.Session with { AuthAccount = ok.Account }), SmtpReply.AuthOk),
+        LoginOutcome.Blocked => Refuse(s, SmtpReply.AuthBlocked),
+        LoginOutcome.Disabled => Error(s, SmtpReply.AuthDisabled),
+        LoginOutcome.WrongCredentials => Error(s, SmtpReply.AuthFailed),
+        _ => Refuse(s, SmtpReply.AuthTryLater),
     };
 
     private static string? Decode(string base64)
@@ -278,11 +278,9 @@ public static class SmtpMachine
 
     private static SmtpStep Error(SmtpState s, string reply)
     {
-        var errors = s.Errors + 1;
-        if (errors >= MaxErrors)
-            return new SmtpStep(s with { Phase = SmtpPhase.Closed, Errors = errors }, new Reply(SmtpReply.TooManyErrors), new Close("too many errors"));
-        return new SmtpStep(s with { Errors = errors }, new Reply(reply));
+        var session = s.Session with { Errors = s.Errors + 1 };
+        if (session.Errors >= MaxErrors)
+            return new SmtpStep(new Closed(session), new Reply(SmtpReply.TooManyErrors), new Close("too many errors"));
+        return new SmtpStep(s.With(session), new Reply(reply));
     }
 }
-
-public enum AuthOutcome { Succeeded, Failed, Blocked, Unavailable }

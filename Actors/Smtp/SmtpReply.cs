@@ -33,6 +33,7 @@ public static class SmtpReply
 
     public static readonly string AuthOk = Line("235 2.7.0 authentication succeeded");
     public static readonly string AuthFailed = Line("535 5.7.8 authentication credentials invalid");
+    public static readonly string AuthDisabled = Line("535 5.7.8 account disabled; ask the help desk");
     public static readonly string AuthNeedsTls = Line("538 5.7.11 encryption required: send STARTTLS first, then AUTH");
     public static readonly string AuthBlocked = Line("454 4.7.0 too many failed logins; wait a while before trying again");
     public static readonly string AuthTryLater = Line("454 4.7.0 authentication temporarily unavailable; try again shortly");

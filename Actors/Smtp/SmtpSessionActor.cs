@@ -1,10 +1,8 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Event;
-using MailActors.Accounts;
 using MailActors.Audit;
-using MailActors.AuthFailures;
-using MailActors.Grants;
+using MailActors.Authentication;
 using MailActors.Observability;
 using MailActors.Policy;
 using MailActors.Sessions;
@@ -14,168 +12,34 @@ using static MailActors.Smtp.SmtpEffect;
 namespace MailActors.Smtp;
 
 /// <summary>
-/// The thin shell around <see cref="SmtpMachine"/> for one connection: feeds it lines (and DATA lines to a
-/// <see cref="DataReader"/>), carries out its effects (replies, lookups, grant checks, AUTH, TLS, the durable
-/// store). Received lines wait in <see cref="_input"/> while an effect runs, so pipelined commands are
-/// answered in order (RFC 2920).
+/// One SMTP connection: the shared <see cref="SessionActor{TStep}"/> shell around <see cref="SmtpMachine"/>, carrying
+/// out its effects (recipient lookups, grant checks, AUTH, TLS, the durable store). Pipelined commands are answered
+/// in order (RFC 2920) because the shell handles one line at a time.
 /// </summary>
-public sealed class SmtpSessionActor : ReceiveActor, IWithStash
+public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDeps deps)
+    : SessionActor<SmtpStep>(connection, deps.Session)
 {
-    private readonly IClientConnection _connection;
-    private readonly SmtpSessionDeps _deps;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly IPAddress _client;
-    private SmtpState? _state;
-    private PolicyProtocol.ConnectionPolicy? _policy;
-    private bool _countedAgainstLimit;
-    private DataReader? _data;
-    private string _outcome = "connection closed by client";
-    private readonly Queue<ConnectionEvents.Line> _input = new();
-    private bool _effectRunning = true; // until the greeting is out
-
-    public IStash Stash { get; set; } = null!;
-
-    public SmtpSessionActor(IClientConnection connection, SmtpSessionDeps deps)
-    {
-        _connection = connection;
-        _deps = deps;
-        _client = ZoneClassifier.Normalize(connection.ClientAddress);
-        Become(Classifying);
-    }
+    private SmtpState _state = null!;
 
     public static Props Props(IClientConnection connection, SmtpSessionDeps deps) =>
         Akka.Actor.Props.Create(() => new SmtpSessionActor(connection, deps));
 
-    private sealed record EffectDone(SmtpStep Step);
+    protected override string Protocol => "smtp";
+    protected override string TooManyConnectionsReply => SmtpReply.TooManyConnections;
+    protected override string TryLaterReply => SmtpReply.TryLater;
+    protected override string IdleReply => SmtpReply.IdleTimeout;
 
-    protected override void PreStart()
+    protected override SmtpStep Greet(PolicyProtocol.ConnectionPolicy policy)
     {
-        MailMetrics.ConnectionOpened(_deps.Node, ListenerNames.Of(_deps.Listener));
-        _deps.Policy.Ask<PolicyProtocol.ConnectionPolicy>(new PolicyProtocol.Classify(_client, _deps.Listener), SmtpSessionDeps.AskTimeout)
-            .PipeTo(Self, failure: e => new Status.Failure(e));
+        var settings = Session.Settings;
+        return SmtpMachine.Greet(SmtpState.Start(new SmtpConnection(settings.Hostname, Session.Listener, policy, Client, Connection.IsTls,
+            StartTlsOffered: true, settings.LocalDomains, settings.Limits.MaxMessageSize, settings.Limits.MaxRecipients,
+            settings.PopBeforeSmtp.BindSender)));
     }
 
-    private void Classifying()
-    {
-        Receive<PolicyProtocol.ConnectionPolicy>(policy =>
-        {
-            _policy = policy;
-            if (!policy.Zone.IsInside())
-            {
-                if (!_deps.Limiter.TryAcquire(_client))
-                {
-                    Finish(SmtpReply.TooManyConnections, "too many connections from address");
-                    return;
-                }
-                _countedAgainstLimit = true;
-            }
-            var settings = _deps.Settings;
-            var connection = new SmtpConnection(settings.Hostname, _deps.Listener, policy, _client, _connection.IsTls,
-                StartTlsOffered: true, settings.LocalDomains, settings.Limits.MaxMessageSize, settings.Limits.MaxRecipients,
-                settings.PopBeforeSmtp.BindSender);
-            Become(Ready);
-            Stash.UnstashAll();
-            Apply(SmtpMachine.Greet(new SmtpState(connection)));
-            Resume();
-        });
-        Receive<Status.Failure>(f =>
-        {
-            _log.Warning("smtp {0}: policy unavailable: {1}", _client, f.Cause.Message);
-            Finish(SmtpReply.TryLater, "policy unavailable");
-        });
-        Receive<ConnectionEvents.Received>(Enqueue);
-        Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
-        ReceiveAny(_ => Stash.Stash());
-    }
+    protected override SmtpStep Handle(ConnectionEvents.Line line) => SmtpMachine.Handle(_state, line);
 
-    private void Ready()
-    {
-        Receive<ConnectionEvents.Received>(received =>
-        {
-            Enqueue(received);
-            Drain();
-        });
-        CommonEvents();
-    }
-
-    private void Busy()
-    {
-        Receive<EffectDone>(done =>
-        {
-            _effectRunning = false;
-            Apply(done.Step);
-            if (!_effectRunning) Resume();
-        });
-        Receive<ConnectionEvents.Received>(Enqueue);
-        CommonEvents();
-    }
-
-    private void Enqueue(ConnectionEvents.Received received) => _input.Enqueue(received.Line);
-
-    /// <summary>Handles queued lines in order until one starts an effect that must finish first.</summary>
-    private void Drain()
-    {
-        while (!_effectRunning && _input.TryDequeue(out var line))
-        {
-            _connection.Consumed(1);
-            if (_data is { } reader)
-            {
-                if (reader.Add(line) is not { } end) continue;
-                _data = null;
-                Apply(SmtpMachine.DataEnded(_state!, end));
-            }
-            else
-            {
-                Apply(line.TooLong ? SmtpMachine.LineTooLong(_state!) : SmtpMachine.Handle(_state!, line.Text));
-            }
-        }
-    }
-
-    private void Resume()
-    {
-        _effectRunning = false;
-        Become(Ready);
-        Drain();
-    }
-
-    private void StartEffect(Task<SmtpStep> work)
-    {
-        _effectRunning = true;
-        work.PipeTo(Self, success: step => new EffectDone(step));
-        Become(Busy);
-    }
-
-    /// <summary>Between STARTTLS and the end of the handshake, clear text is thrown away (RFC 3207 §4.2, CVE-2011-0411).</summary>
-    private void NegotiatingTls()
-    {
-        Receive<ConnectionEvents.TlsEstablished>(_ =>
-        {
-            Apply(SmtpMachine.TlsStarted(_state!));
-            Resume();
-        });
-        Receive<ConnectionEvents.TlsFailed>(f =>
-        {
-            _outcome = "TLS handshake failed: " + f.Reason;
-            _connection.Close();
-        });
-        Receive<ConnectionEvents.Received>(_ => _connection.Consumed(1));
-        CommonEvents();
-    }
-
-    private void Closing()
-    {
-        Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
-        Receive<ConnectionEvents.Received>(_ => _connection.Consumed(1));
-        ReceiveAny(_ => { });
-    }
-
-    private void CommonEvents()
-    {
-        Receive<ConnectionEvents.Idle>(_ => Finish(SmtpReply.IdleTimeout, "idle timeout"));
-        Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
-    }
-
-    private void Apply(SmtpStep step)
+    protected override void Apply(SmtpStep step)
     {
         _state = step.State;
         foreach (var effect in step.Effects)
@@ -183,132 +47,95 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
             switch (effect)
             {
                 case Reply reply:
-                    _connection.Write(reply.Text);
+                    Connection.Write(reply.Text);
                     break;
                 case Close close:
                     Finish(null, close.Outcome);
                     return;
-                case ReceiveData:
-                    _data = new DataReader(_deps.Settings.Limits.MaxMessageSize);
-                    break;
-                case SmtpEffect.StartTls tls:
-                    _connection.Consumed(_input.Count);
-                    _input.Clear();
-                    _effectRunning = true;
-                    Become(NegotiatingTls);
-                    _connection.StartTls(tls.ReadyReply);
+                case StartTls tls:
+                    var state = _state;
+                    StartTls(tls.ReadyReply, () => SmtpMachine.TlsStarted(state));
                     return;
                 case FindRecipient find:
-                    StartEffect(FindAsync(_state, find, _deps));
+                    Run(FindAsync(_state, find));
                     return;
                 case CheckGrant check:
-                    StartEffect(CheckGrantAsync(_state, check, _client, _deps));
+                    Run(CheckGrantAsync(_state, check));
                     return;
                 case Authenticate auth:
-                    StartEffect(AuthenticateAsync(_state, auth, _client, _deps));
+                    Run(AuthenticateAsync(_state, auth));
                     return;
                 case Deliver deliver:
-                    StartEffect(DeliverAsync(_state, deliver, _deps, _log));
+                    Run(DeliverAsync(_state, deliver));
                     return;
                 case SmtpEffect.RelayRefused refused:
-                    _deps.Audit.Tell(new Audit.RelayRefused(_client.ToString(), ListenerNames.Of(_deps.Listener), refused.Sender,
-                        refused.Recipient?.ToString(), refused.Rule, refused.Reason, _deps.Node, DateTime.UtcNow));
+                    Session.Facts.Record(new Audit.RelayRefused(Client.ToString(), Session.ListenerName, refused.Sender,
+                        refused.Recipient?.ToString(), refused.Rule, refused.Reason, Session.Node, DateTime.UtcNow));
                     break;
             }
         }
     }
 
-    private static async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find, SmtpSessionDeps deps)
+    private async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find)
     {
+        var (store, facts, name) = (deps.AccountStore, Session.Facts, Name);
         try
         {
-            return SmtpMachine.RecipientChecked(state, find, await deps.AccountStore.FindAccountAsync(find.Account) is not null);
+            return SmtpMachine.RecipientChecked(state, find, await store.FindAccountAsync(find.Account) is not null);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            facts.Fault(name, "recipient lookup", e);
             return SmtpMachine.RecipientChecked(state, find, null);
         }
     }
 
-    private static async Task<SmtpStep> CheckGrantAsync(SmtpState state, CheckGrant check, IPAddress client, SmtpSessionDeps deps)
+    private async Task<SmtpStep> CheckGrantAsync(SmtpState state, CheckGrant check)
     {
+        var (lookup, client, facts, name) = (deps.GrantLookup, Client, Session.Facts, Name);
         try
         {
-            var grant = await deps.GrantLookup.FindAsync(client);
+            var grant = await lookup.FindAsync(client);
             return SmtpMachine.GrantChecked(state, check, grant, failed: false, DateTime.UtcNow);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            facts.Fault(name, "grant check", e);
             return SmtpMachine.GrantChecked(state, check, null, failed: true, DateTime.UtcNow);
         }
     }
 
-    private static async Task<SmtpStep> AuthenticateAsync(SmtpState state, Authenticate auth, IPAddress client, SmtpSessionDeps deps)
+    private async Task<SmtpStep> AuthenticateAsync(SmtpState state, Authenticate auth)
     {
-        try
-        {
-            var address = client.ToString();
-            var c = state.Connection;
-            var (listener, mechanism, rule, zone) = (ListenerNames.Of(c.Listener), MechanismNames.Of(Mechanism.SmtpAuth),
-                c.Policy.Decide(Mechanism.SmtpAuth, c.Tls).Rule, ZoneNames.Of(c.Policy.Zone));
-            void Audit(IAuditFact fact)
-            {
-                deps.Audit.Tell(fact);
-                MailMetrics.Authenticated(deps.Node, listener, mechanism, fact is AuthSucceeded ? MailMetrics.Results.Success : MailMetrics.Results.Failure);
-            }
-            AuthFailed AuthFailure(string account, string reason) =>
-                new(address, account, listener, mechanism, rule, zone, reason, deps.Node, DateTime.UtcNow);
-            var name = AccountName.Normalize(auth.User, deps.Settings.LocalDomains);
-            var counted = name ?? auth.User.ToLowerInvariant();
-            var verdict = await deps.AuthFailures.Ask<AuthFailureProtocol.Verdict>(new AuthFailureProtocol.Check(address, counted), SmtpSessionDeps.AskTimeout);
-            if (verdict.Blocked)
-            {
-                Audit(AuthFailure(counted, "blocked after repeated failures"));
-                return SmtpMachine.Authenticated(state, AuthOutcome.Blocked, null);
-            }
-            var account = await deps.Accounts.VerifyPasswordAsync(name ?? "", auth.Password);
-            if (account is not null)
-            {
-                Audit(new AuthSucceeded(address, account, listener, mechanism, rule, zone, deps.Node, DateTime.UtcNow));
-                return SmtpMachine.Authenticated(state, AuthOutcome.Succeeded, account);
-            }
-            Audit(AuthFailure(counted, "wrong password or unknown user"));
-
-            var delay = await deps.AuthFailures.Ask<AuthFailureProtocol.Delay>(new AuthFailureProtocol.Failed(address, counted), SmtpSessionDeps.AskTimeout);
-            if (delay.AccountBlocked && name is not null)
-                deps.Grants.Tell(new GrantLedgerProtocol.RevokeAccount(name, "brute-force block of the account"));
-            if (delay.AddressBlocked)
-                deps.Grants.Tell(new GrantLedgerProtocol.RevokeAddress(client.ToString(), "brute-force block of the address"));
-            await Task.Delay(delay.Wait);
-            return SmtpMachine.Authenticated(state, AuthOutcome.Failed, null);
-        }
-        catch (Exception)
-        {
-            return SmtpMachine.Authenticated(state, AuthOutcome.Unavailable, null);
-        }
+        var c = state.Connection;
+        var attempt = new LoginAttempt(Client, auth.User, auth.Password, Mechanism.SmtpAuth, Session.ListenerName,
+            c.Policy.Decide(Mechanism.SmtpAuth, c.Tls).Rule, c.Policy.Zone);
+        return SmtpMachine.Authenticated(state, await deps.Authenticator.AuthenticateAsync(attempt));
     }
 
-    private static async Task<SmtpStep> DeliverAsync(SmtpState state, Deliver deliver, SmtpSessionDeps deps, ILoggingAdapter log)
+    private async Task<SmtpStep> DeliverAsync(SmtpState state, Deliver deliver)
     {
+        var (intake, session, name, log) = (deps.Intake, Session, Name, Log);
         var queueId = Uidl.New()[..12].ToUpperInvariant();
+        IncomingMessage message;
         try
         {
-            var message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
-            await deps.Intake.AcceptAsync(message);
-            if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, deps, log);
-            MailMetrics.MessageAccepted(deps.Node, ListenerNames.Of(state.Connection.Listener), message.LocalAccounts.Count,
-                message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? MechanismNames.Of(RelayMechanism(deliver.Envelope)) : null);
-            if (log.IsDebugEnabled)
-                log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={ListenerNames.Of(state.Connection.Listener)} " +
-                     $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
-                     $"relay-account={message.RelayAccount ?? "-"} message-id={message.MessageId ?? "-"}");
-            return SmtpMachine.Stored(state, queueId);
+            message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
+            await intake.AcceptAsync(message);
         }
         catch (Exception e)
         {
-            log.Warning("smtp {0}: message not stored: {1}", state.Connection.Client, e.Message);
+            session.Facts.Fault(name, $"store of message {queueId}", e);
             return SmtpMachine.Stored(state, null);
         }
+        if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, session, name);
+        MailMetrics.MessageAccepted(session.Node, session.ListenerName, message.LocalAccounts.Count,
+            message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? MechanismNames.Of(RelayMechanism(deliver.Envelope)) : null);
+        if (log.IsDebugEnabled)
+            log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={session.ListenerName} " +
+                      $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
+                      $"relay-account={message.RelayAccount ?? "-"} message-id={message.MessageId ?? "-"}");
+        return SmtpMachine.Stored(state, queueId);
     }
 
     /// <summary>
@@ -316,21 +143,20 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     /// is always traceable to its grant or AUTH. The message itself is already committed: if the record cannot be
     /// written, the message is still accepted (refusing now would only make the client send it twice).
     /// </summary>
-    private static async Task RecordRelayAsync(SmtpState state, Envelope envelope, IncomingMessage message, SmtpSessionDeps deps, ILoggingAdapter log)
+    private static async Task RecordRelayAsync(SmtpState state, Envelope envelope, IncomingMessage message, SessionContext session, string name)
     {
         var c = state.Connection;
         var permit = RelayPermitOf(envelope);
-        var mechanism = RelayMechanism(envelope);
         var fact = new RelayAccepted(message.QueueId, message.MessageId, envelope.Sender, message.RelayRecipients.Count,
-            c.Client.ToString(), ListenerNames.Of(c.Listener), MechanismNames.Of(mechanism), permit.Rule, permit.Account,
-            permit.Grant?.Key, permit.Grant?.IssuedAt, deps.Node, DateTime.UtcNow);
+            c.Client.ToString(), session.ListenerName, MechanismNames.Of(RelayMechanism(envelope)), permit.Rule, permit.Account,
+            permit.Grant?.Key, permit.Grant?.IssuedAt, session.Node, DateTime.UtcNow);
         try
         {
-            await deps.Audit.Ask<AuditWriter.Recorded>(new AuditWriter.Record(fact), SmtpSessionDeps.AskTimeout);
+            await session.Facts.RecordDurablyAsync(fact);
         }
         catch (Exception e)
         {
-            log.Error("smtp {0}: audit record of relayed message {1} not written: {2}", c.Client, message.QueueId, e.Message);
+            session.Facts.Fault(name, $"audit record of relayed message {message.QueueId}", e);
         }
     }
 
@@ -341,23 +167,5 @@ public sealed class SmtpSessionActor : ReceiveActor, IWithStash
     private static Mechanism RelayMechanism(Envelope envelope) =>
         RelayPermitOf(envelope) is var permit && permit.Grant is not null ? Mechanism.Grant : permit.Account is not null ? Mechanism.SmtpAuth : Mechanism.Network;
 
-    private void Finish(string? reply, string outcome)
-    {
-        _outcome = outcome;
-        if (reply is not null) _connection.Write(reply);
-        _connection.Close();
-        _effectRunning = true; // nothing more is read
-        _connection.Consumed(_input.Count);
-        _input.Clear();
-        Become(Closing);
-    }
-
-    protected override void PostStop()
-    {
-        MailMetrics.ConnectionClosed(_deps.Node, ListenerNames.Of(_deps.Listener));
-        if (_countedAgainstLimit) _deps.Limiter.Release(_client);
-        _log.Info("smtp session end: client={0} listener={1} zone={2} helo={3} auth={4} outcome={5}",
-            _client, ListenerNames.Of(_deps.Listener), (_policy is null ? "-" : ZoneNames.Of(_policy.Zone)),
-            _state?.Helo ?? "-", _state?.AuthAccount ?? "-", _outcome);
-    }
+    protected override string EndFields() => $"helo={_state?.Helo ?? "-"} auth={_state?.AuthAccount ?? "-"}";
 }

@@ -1,30 +1,18 @@
 using Akka.Actor;
-using MailActors.Accounts;
-using MailActors.Configuration;
+using MailActors.Authentication;
 using MailActors.Grants;
-using MailActors.Policy;
 using MailActors.Sessions;
 using MailActors.Storage;
 
 namespace MailActors.Smtp;
 
-/// <summary>What every SMTP session of one listener shares.</summary>
+/// <summary>What every SMTP session of one listener shares, besides the <see cref="SessionContext"/>.</summary>
 public sealed record SmtpSessionDeps(
-    MailActorsSettings Settings,
-    ListenerKind Listener,
-    IActorRef Policy,
-    IActorRef AuthFailures,
-    IActorRef Grants,
+    SessionContext Session,
+    Authenticator Authenticator,
     IGrantLookup GrantLookup,
-    IActorRef Audit,
-    string Node,
-    AccountDirectory Accounts,
     IAccountStore AccountStore,
-    IMailIntake Intake,
-    ConnectionLimiter Limiter)
-{
-    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
-}
+    IMailIntake Intake);
 
 /// <summary>One session actor per accepted SMTP connection.</summary>
 public sealed class SmtpSessionFactory(ActorSystem system, SmtpSessionDeps deps) : ISessionFactory

@@ -33,17 +33,43 @@ public sealed record Envelope(string Sender, ImmutableList<Recipient> Recipients
     public IEnumerable<Recipient> Relayed => Recipients.Where(r => r.LocalAccount is null);
 }
 
-public enum SmtpPhase { Command, Data, Auth, Closed }
-
 /// <summary>An AUTH exchange under way: the mechanism and, for LOGIN, the user name given so far.</summary>
 public sealed record AuthExchange(string Mechanism, string? User);
 
-public sealed record SmtpState(
-    SmtpConnection Connection,
-    SmtpPhase Phase = SmtpPhase.Command,
-    string? Helo = null,
-    bool Esmtp = false,
-    string? AuthAccount = null,
-    Envelope? Envelope = null,
-    AuthExchange? Auth = null,
-    int Errors = 0);
+/// <summary>What a session carries from state to state: its connection, the client's HELO, the AUTH account, the error count.</summary>
+public sealed record SmtpSession(SmtpConnection Connection, string? Helo = null, bool Esmtp = false, string? AuthAccount = null, int Errors = 0);
+
+/// <summary>
+/// The SMTP session states (RFC 5321 §4.1.4 command order, RFC 4954 AUTH). Which commands each allows is the table in
+/// <see cref="SmtpMachine"/>.
+/// </summary>
+public abstract record SmtpState(SmtpSession Session)
+{
+    public SmtpConnection Connection => Session.Connection;
+    public string? Helo => Session.Helo;
+    public string? AuthAccount => Session.AuthAccount;
+    public int Errors => Session.Errors;
+    public bool Esmtp => Session.Esmtp;
+
+    /// <summary>Greeted by the server; the client has not said HELO or EHLO yet.</summary>
+    public sealed record Connected(SmtpSession Session) : SmtpState(Session);
+
+    /// <summary>After HELO or EHLO, with no mail transaction open.</summary>
+    public sealed record Greeted(SmtpSession Session) : SmtpState(Session);
+
+    /// <summary>MAIL was accepted: recipients are being gathered.</summary>
+    public sealed record InTransaction(SmtpSession Session, Envelope Envelope) : SmtpState(Session);
+
+    /// <summary>After the 354: lines are message data, read by <paramref name="Reader"/> until the lone dot.</summary>
+    public sealed record InData(SmtpSession Session, Envelope Envelope, DataReader Reader) : SmtpState(Session);
+
+    /// <summary>An AUTH exchange waits for the client's next response line.</summary>
+    public sealed record InAuth(SmtpSession Session, AuthExchange Exchange) : SmtpState(Session);
+
+    public sealed record Closed(SmtpSession Session) : SmtpState(Session);
+
+    public static SmtpState Start(SmtpConnection connection) => new Connected(new SmtpSession(connection));
+
+    /// <summary>The same state with the session-long facts replaced.</summary>
+    public SmtpState With(SmtpSession session) => this with { Session = session };
+}

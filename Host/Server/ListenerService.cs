@@ -3,10 +3,10 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Hosting;
-using DotNetty.Transport.Channels;
 using MailActors.Accounts;
 using MailActors.Audit;
 using MailActors.AuthFailures;
+using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Mailboxes;
 using MailActors.Policy;
@@ -29,14 +29,13 @@ public sealed class ListenerService(
     MailServices services,
     ILogger<ListenerService> log) : IHostedService
 {
-    private readonly List<MailListener> _listeners = [];
+    private readonly MailTransport _transport = new();
     private readonly List<(string Name, string Endpoint)> _endpoints = [];
 
     /// <summary>Every enabled listener is bound.</summary>
     public bool Bound { get; private set; }
 
     public IReadOnlyList<(string Name, string Endpoint)> Endpoints => _endpoints;
-    private MultithreadEventLoopGroup? _boss, _workers;
     private ConnectionGate? _gate;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -55,20 +54,22 @@ public sealed class ListenerService(
         var grantLookup = new ReplicatedGrants(DistributedData.Get(system).Replicator, grants, settings.PopBeforeSmtp.Ipv6Prefix);
         var node = cluster.SelfAddress.ToString();
         var accounts = new AccountDirectory(services.Accounts, services.ApopCipher);
+        var facts = new FactRecorder(audit, Akka.Event.Logging.GetLogger(system, "sessions"));
+        var authenticator = new Authenticator(settings.LocalDomains, accounts, authFailures, grants, facts, node);
         var challenges = new ApopChallenge(settings.Hostname);
         var classifier = new ZoneClassifier(settings.Networks);
+
+        SessionContext SessionOf(ListenerKind kind) =>
+            new(settings, kind, node, policy, new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress), facts);
 
         var gate = _gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
         log.LogInformation("Accepting at most {Capacity} connections (open-files limit {Limit})", gate.Capacity,
             OpenFilesLimit.Read()?.ToString() ?? "unlimited");
-        _boss = new MultithreadEventLoopGroup(1);
-        _workers = new MultithreadEventLoopGroup(Environment.ProcessorCount); // DotNetty's default, twice that, only adds context switches
         foreach (var kind in new[] { ListenerKind.Pop3, ListenerKind.Pop3s, ListenerKind.Apop })
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new Pop3SessionDeps(settings, kind, policy, authFailures, mailboxes, grants, audit, node, accounts, services.Messages, challenges,
-                new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
+            var deps = new Pop3SessionDeps(SessionOf(kind), authenticator, mailboxes, grants, services.Messages, challenges);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 classifier.IsTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
@@ -78,8 +79,7 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(settings, kind, policy, authFailures, grants, grantLookup, audit, node, accounts, services.Accounts, services.Intake,
-                new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress));
+            var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, services.Accounts, services.Intake);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: false, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 classifier.IsTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
@@ -92,7 +92,7 @@ public sealed class ListenerService(
     {
         try
         {
-            _listeners.Add(await MailListener.BindAsync(options, _boss!, _workers!));
+            await _transport.ListenAsync(options);
         }
         catch (ListenerBindException e)
         {
@@ -116,15 +116,10 @@ public sealed class ListenerService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Bound = false;
-        await Task.WhenAll(_listeners.Select(l => l.CloseAsync()));
-        if (_boss is null) return;
+        await _transport.CloseListenersAsync();
+        if (_gate is null) return; // never started
         await DrainAsync(services.Settings.Limits.ShutdownGrace, cancellationToken);
-        // DotNetty's event loops sometimes never finish their shutdown (a loop spins in ConfirmShutdown):
-        // give them a bound so that a stop never hangs.
-        var shutdown = Task.WhenAll(
-            _boss.ShutdownGracefullyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)),
-            _workers!.ShutdownGracefullyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)));
-        if (await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)) != shutdown)
+        if (!await _transport.StopAsync(TimeSpan.FromSeconds(2)))
             log.LogWarning("Network event loops did not stop within 2 s; going on");
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
 using MailActors.Sessions;
@@ -16,7 +17,7 @@ public sealed class SmtpMachineTests
     private static readonly DateTime Now = new(2026, 11, 28, 10, 0, 0, DateTimeKind.Utc);
 
     private static SmtpState Start(Zone zone, ListenerKind listener = ListenerKind.Smtp, bool tls = false, bool bindSender = false) =>
-        new(new SmtpConnection("mail.test", listener, new PolicyProtocol.ConnectionPolicy(zone, listener, Table.For(zone, listener)),
+        SmtpState.Start(new SmtpConnection("mail.test", listener, new PolicyProtocol.ConnectionPolicy(zone, listener, Table.For(zone, listener)),
             IPAddress.Parse("198.51.100.7"), tls, StartTlsOffered: true, ["example.test"], 1000, 3, bindSender));
 
     private static string Replies(SmtpStep step) => string.Concat(step.Effects.OfType<Reply>().Select(r => r.Text));
@@ -78,7 +79,7 @@ public sealed class SmtpMachineTests
     {
         var step = Run(Start(zone), "EHLO c", "MAIL FROM:<a@example.test>", "RCPT TO:<b@remote.test>");
         Assert.StartsWith("250 2.1.5", Replies(step));
-        Assert.Equal("campus-smtp-relay", step.State.Envelope!.Recipients[0].Relay!.Rule);
+        Assert.Equal("campus-smtp-relay", Assert.IsType<SmtpState.InTransaction>(step.State).Envelope.Recipients[0].Relay!.Rule);
     }
 
     [Fact]
@@ -89,7 +90,7 @@ public sealed class SmtpMachineTests
         var expires = Now.AddMinutes(1);
         var granted = SmtpMachine.GrantChecked(step.State, check, GrantOf("alice", expires), false, expires.AddTicks(-1));
         Assert.StartsWith("250 2.1.5", Replies(granted));
-        Assert.Equal("alice", granted.State.Envelope!.Recipients[0].Relay!.Account);
+        Assert.Equal("alice", Assert.IsType<SmtpState.InTransaction>(granted.State).Envelope.Recipients[0].Relay!.Account);
         var late = Replies(SmtpMachine.GrantChecked(step.State, check, GrantOf("alice", expires), false, expires));
         Assert.StartsWith("554 5.7.1 <b@remote.test>", late);
         Assert.Contains("POP3", late);
@@ -168,7 +169,7 @@ public sealed class SmtpMachineTests
         var after = SmtpMachine.TlsStarted(step.State).State;
         Assert.True(after.Connection.Tls);
         Assert.Null(after.Helo);
-        Assert.Null(after.Envelope);
+        Assert.IsType<SmtpState.Connected>(after); // no transaction, no HELO
         Assert.StartsWith("503", Replies(SmtpMachine.Handle(after, "STARTTLS")));
     }
 
@@ -182,9 +183,13 @@ public sealed class SmtpMachineTests
         Assert.Equal("334 UGFzc3dvcmQ6\r\n", Replies(login));
         Assert.Equal(new Authenticate("alice", "pw"), Assert.Single(SmtpMachine.Handle(login.State, "cHc=").Effects));
         Assert.StartsWith("501", Replies(Run(Start(Zone.Outside, tls: true), "EHLO c", "AUTH LOGIN", "*")));
-        Assert.StartsWith("235", Replies(SmtpMachine.Authenticated(plain.State, AuthOutcome.Succeeded, "alice")));
-        Assert.StartsWith("535 5.7.8", Replies(SmtpMachine.Authenticated(plain.State, AuthOutcome.Failed, null)));
-        Assert.StartsWith("454 4.7.0", Replies(SmtpMachine.Authenticated(plain.State, AuthOutcome.Blocked, null)));
+        var succeeded = SmtpMachine.Authenticated(plain.State, new LoginOutcome.Succeeded("alice"));
+        Assert.StartsWith("235", Replies(succeeded));
+        Assert.Equal("alice", succeeded.State.AuthAccount);
+        Assert.StartsWith("535 5.7.8", Replies(SmtpMachine.Authenticated(plain.State, LoginOutcome.WrongCredentials.Instance)));
+        Assert.StartsWith("535 5.7.8 account disabled", Replies(SmtpMachine.Authenticated(plain.State, new LoginOutcome.Disabled("alice"))));
+        Assert.StartsWith("454 4.7.0", Replies(SmtpMachine.Authenticated(plain.State, LoginOutcome.Blocked.Instance)));
+        Assert.StartsWith("454 4.7.0", Replies(SmtpMachine.Authenticated(plain.State, new LoginOutcome.Unavailable("down"))));
     }
 
     [Fact]
@@ -245,7 +250,7 @@ public sealed class MessageComposerTests
         var connection = new SmtpConnection("mail.test", ListenerKind.Smtp,
             new PolicyProtocol.ConnectionPolicy(Zone.Inside, ListenerKind.Smtp, table.For(Zone.Inside, ListenerKind.Smtp)),
             IPAddress.Parse(client), false, true, ["example.test"], 1000, 3, false);
-        var state = new SmtpState(connection, Helo: helo);
+        var state = new SmtpState.Greeted(new SmtpSession(connection, Helo: helo));
         var envelope = new Envelope("a@example.test",
             [new Recipient(SmtpAddress.Parse("alice@example.test")!, "alice", null)], null);
         var message = MessageComposer.Compose(state, envelope, "Subject: x\r\n\r\nbody\r\n"u8.ToArray(), "Q1", DateTimeOffset.UnixEpoch);

@@ -25,7 +25,7 @@ public sealed class MailListener
     private MailListener(ListenerOptions options) => _options = options;
 
     /// <exception cref="ListenerBindException">the port cannot be bound.</exception>
-    public static async Task<MailListener> BindAsync(ListenerOptions options, IEventLoopGroup boss, IEventLoopGroup workers)
+    internal static async Task<MailListener> BindAsync(ListenerOptions options, IEventLoopGroup boss, IEventLoopGroup workers)
     {
         var listener = new MailListener(options);
         var bootstrap = new ServerBootstrap()
