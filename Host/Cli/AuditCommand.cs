@@ -49,6 +49,7 @@ public static class AuditCommand
             since, until, ip, user, kind, at, format, verify, checkpoints, keys,
         };
         audit.Subcommands.Add(AuditKeyCommand.Build());
+        audit.Subcommands.Add(AuditTraceCommand.Build());
         audit.SetAction(async parse =>
         {
             var config = CommonOptions.Load(parse);

@@ -14,6 +14,7 @@ public sealed class AuditScenario : IAsyncLifetime
 {
     private const string Password = "alice-login-pw";
     public const string MessageId = "audit-1@client.test";
+    public const string LocalMessageId = "local-1@inside.test";
     private static readonly IPAddress Stranger = IPAddress.Parse("127.0.0.5");
 
     public TestServer Server { get; private set; } = null!;
@@ -32,10 +33,18 @@ public sealed class AuditScenario : IAsyncLifetime
         CliConfig = Server.ConfigFile();
         await Server.AddUserAsync("alice", Password);
 
+        using (var smtp = await SmtpClients.ConnectAsync(Server, TestServer.Inside, Server.SmtpPort))
+        {
+            await smtp.SendAsync(SmtpClients.Message("bob@campus.test", "alice@example.test", messageId: LocalMessageId));
+            await smtp.DisconnectAsync(true);
+        }
         using (var pop = await Pop3Clients.ConnectAsync(Server, TestServer.Outside, Server.Pop3sPort, SecureSocketOptions.SslOnConnect))
         {
             await pop.AuthenticateAsync("alice", Password);
-            await pop.DisconnectAsync(true);
+            Assert.Equal($"<{LocalMessageId}>", "<" + (await pop.GetMessageAsync(0)).MessageId + ">");
+            await pop.GetMessageAsync(0); // a second RETR of it is the same retrieval
+            await pop.DeleteMessageAsync(0);
+            await pop.DisconnectAsync(true); // QUIT: the deletion is committed
         }
         var grant = (await Server.GrantForAsync(TestServer.Outside))!;
         (GrantFrom, GrantUntil) = (grant.IssuedAt, grant.ExpiresAt);
@@ -200,6 +209,53 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
         Assert.Contains("held by account alice", justBefore.Out);
         var elsewhere = await AuditAsync("--at", _grantFrom.AddSeconds(1).ToString("O"), "--ip", "127.0.0.5");
         Assert.StartsWith("no grant covered 127.0.0.5", elsewhere.Out);
+    }
+
+    [Fact]
+    public async Task Trace_follows_a_local_message_from_delivery_to_retrieval_and_deletion()
+    {
+        var table = await AuditAsync("trace", AuditScenario.LocalMessageId);
+        Assert.True(table.Code == 0, table.Err);
+        Assert.StartsWith($"<{AuditScenario.LocalMessageId}>: 3 step(s)", table.Out);
+
+        var steps = await TraceAsync($"<{AuditScenario.LocalMessageId}>");
+        Assert.Equal(["delivered", "retrieved", "deleted"], steps.Select(s => S(s, "step")));
+        var delivered = steps[0];
+        Assert.Equal(("local-delivered", "alice", "127.0.0.1", "smtp", "bob@campus.test"),
+            (S(delivered, "kind"), S(delivered, "account"), S(delivered, "address"), S(delivered, "listener"), S(delivered, "sender")));
+        var uidl = S(delivered, "uidl");
+        Assert.All(steps.Skip(1), s =>
+        {
+            Assert.Equal(("pop3-session", "alice", "127.0.0.2", "pop3s", uidl, $"<{AuditScenario.LocalMessageId}>", "quit"),
+                (S(s, "kind"), S(s, "account"), S(s, "address"), S(s, "listener"), S(s, "uidl"), S(s, "message_id"), S(s, "ended")));
+        });
+
+        var session = Assert.Single(await FactsAsync("--kind", "pop3-session")); // one fact for the session, not one per command
+        Assert.Equal(1, session.GetProperty("retrieved").GetArrayLength());
+        Assert.Equal(1, session.GetProperty("deleted").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Trace_of_a_relayed_message_names_the_login_that_earned_its_grant()
+    {
+        var steps = await TraceAsync(MessageId);
+        Assert.Equal(["login", "accepted"], steps.Select(s => S(s, "step")));
+        Assert.Equal(("grant-issued", "alice", "pop3s", "127.0.0.2"), (S(steps[0], "kind"), S(steps[0], "account"), S(steps[0], "listener"), S(steps[0], "address")));
+        Assert.Equal(("relay-accepted", "grant", "submission", "alice"), (S(steps[1], "kind"), S(steps[1], "mechanism"), S(steps[1], "listener"), S(steps[1], "account")));
+
+        var table = await AuditAsync("trace", $"<{MessageId}>");
+        Assert.Contains("login by alice from 127.0.0.2 earned grant 127.0.0.2", table.Out);
+        Assert.Contains("from 127.0.0.2 on submission by grant of alice", table.Out);
+
+        var unknown = await AuditAsync("trace", "nobody@nowhere.test");
+        Assert.Equal((1, "no message <nobody@nowhere.test> in the journal"), (unknown.Code, unknown.Out.Trim()));
+    }
+
+    private async Task<List<JsonElement>> TraceAsync(string id)
+    {
+        var (code, output, error) = await AuditAsync("trace", id, "--format", "json");
+        Assert.True(code == 0, output + error);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
     }
 
     [Fact]
