@@ -19,13 +19,11 @@ namespace MailActors.Host.Audit;
 public sealed class AuditJournal : IAsyncDisposable
 {
     private readonly ActorSystem _system;
-    private readonly SqlReadJournal _journal;
     private readonly IMaterializer _materializer;
 
     private AuditJournal(ActorSystem system)
     {
         _system = system;
-        _journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
         _materializer = system.Materializer();
     }
 
@@ -34,9 +32,15 @@ public sealed class AuditJournal : IAsyncDisposable
     public static bool IsAuditStream(string persistenceId) =>
         persistenceId == GrantLedgerActor.Id || persistenceId.StartsWith(AuditWriter.StreamPrefix, StringComparison.Ordinal);
 
-    public async Task<IReadOnlyList<string>> StreamsAsync() =>
-        (await _journal.CurrentPersistenceIds().RunWith(Sink.Seq<string>(), _materializer))
-        .Where(IsAuditStream).Order(StringComparer.Ordinal).ToList();
+    public async Task<IReadOnlyList<string>> StreamsAsync()
+    {
+        // The read journal's constructor waits at most 5 s for the write journal; on a loaded machine its first start
+        // (connection, schema check) can take longer. A replay of nothing starts it, with no such limit.
+        await ReplayAsync(GrantLedgerActor.Id, 1, 0);
+        var journal = PersistenceQuery.Get(_system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        return (await journal.CurrentPersistenceIds().RunWith(Sink.Seq<string>(), _materializer))
+            .Where(IsAuditStream).Order(StringComparer.Ordinal).ToList();
+    }
 
     /// <summary>
     /// One stream's events in sequence order, read a page at a time, so that a stream of any length is walked in

@@ -50,6 +50,7 @@ public static class AuditCommand
         };
         audit.Subcommands.Add(AuditKeyCommand.Build());
         audit.Subcommands.Add(AuditTraceCommand.Build());
+        audit.Subcommands.Add(AuditWhatIfCommand.Build());
         audit.SetAction(async parse =>
         {
             var config = CommonOptions.Load(parse);

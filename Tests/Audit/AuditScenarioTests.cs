@@ -251,6 +251,24 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
         Assert.Equal((1, "no message <nobody@nowhere.test> in the journal"), (unknown.Code, unknown.Out.Trim()));
     }
 
+    [Fact]
+    public async Task What_if_replays_the_days_logins_and_relays_under_another_window_and_networks()
+    {
+        var shorter = await AuditAsync("what-if", "--window", "1ms");
+        Assert.True(shorter.Code == 0, shorter.Err);
+        Assert.Contains("with a 0.001-second window, 1 of 1 relayed messages from 1 account(s) would have been refused, and 0 of 1 refused relays would have passed", shorter.Out);
+        Assert.Matches(@"alice\s+127\.0\.0\.2\s+1\s+0", shorter.Out);
+
+        var json = JsonDocument.Parse((await AuditAsync("what-if", "--internal", "127.0.0.0/8", "--format", "json")).Out).RootElement;
+        Assert.Equal((1, 0, 1, 1), (json.GetProperty("relayed").GetInt32(), json.GetProperty("would_be_refused").GetInt32(),
+            json.GetProperty("refused").GetInt32(), json.GetProperty("would_pass").GetInt32()));
+        Assert.Equal("127.0.0.5", S(json.GetProperty("changes")[0], "address"));
+
+        var bad = await AuditAsync("what-if", "--window", "soon");
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("--window", bad.Err);
+    }
+
     private async Task<List<JsonElement>> TraceAsync(string id)
     {
         var (code, output, error) = await AuditAsync("trace", id, "--format", "json");
