@@ -176,9 +176,9 @@ until port_listening "$OURS_SMTP_PORT"; do
   if ! kill -0 "$MA_PID" 2>/dev/null; then
     echo "MailActors exited during start-up; last log lines:" >&2; tail -20 "$OUTDIR/server-ours.log" >&2; MA_PID=""; exit 1
   fi
-  if [ -z "$started_at" ] && grep -q 'Application started' "$OUTDIR/server-ours.log"; then started_at=$(date +%s); fi
+  if [ -z "$started_at" ] && grep -q 'Listening:' "$OUTDIR/server-ours.log"; then started_at=$(date +%s); fi
   if [ -n "$started_at" ] && [ "$(date +%s)" -ge $((started_at + 5)) ]; then
-    OURS_SKIPPED="the server started (\"Application started\" in its log) but nothing listens on 127.0.0.1:$OURS_SMTP_PORT 5 s later: this build has no SMTP listener yet"
+    OURS_SKIPPED="the server started (\"Listening:\" in its log) but nothing listens on 127.0.0.1:$OURS_SMTP_PORT 5 s later: this build has no SMTP listener yet"
     break
   fi
   if [ "$(date +%s)" -ge "$t_end" ]; then OURS_SKIPPED="nothing listens on 127.0.0.1:$OURS_SMTP_PORT 60 s after start"; break; fi

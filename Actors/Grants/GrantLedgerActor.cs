@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using Akka.Actor;
+using Akka.Pattern;
 using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
@@ -93,6 +94,15 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
 
     public static Props Props(TimeSpan window, int ipv6Prefix, string node, IActorRef? replicator = null) =>
         Akka.Actor.Props.Create(() => new GrantLedgerActor(window, ipv6Prefix, node, replicator));
+
+    /// <summary>
+    /// The ledger under a back-off supervisor, as the singleton runs it: a journal write that fails stops the ledger
+    /// (Akka's rule for a persist failure), and it comes back, recovered from the journal, after 0.2 s to 5 s.
+    /// Meanwhile asks time out, and sessions fail closed (451, no grant).
+    /// </summary>
+    public static Props SupervisedProps(TimeSpan window, int ipv6Prefix, string node, IActorRef? replicator = null) =>
+        BackoffSupervisor.Props(Backoff.OnStop(Props(window, ipv6Prefix, node, replicator), "ledger",
+            TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2, maxNrOfRetries: -1));
 
     private void Revoke(IEnumerable<Grant> grants, string reason)
     {

@@ -3,7 +3,7 @@ namespace MailActors.Storage;
 /// <summary>An account row as stored: never a clear password; the APOP secret encrypted.</summary>
 public sealed record StoredAccount(string Name, string PasswordHash, byte[]? ApopSecretSealed, DateTime CreatedUtc);
 
-/// <summary>Accounts, as the actors and the CLI see them. SQLite now; PostgreSQL fills the same interface.</summary>
+/// <summary>Accounts, as the actors and the CLI see them; SqliteStore and PostgresStore fill it alike.</summary>
 public interface IAccountStore
 {
     Task<StoredAccount?> FindAccountAsync(string name, CancellationToken ct = default);

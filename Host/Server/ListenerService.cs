@@ -20,7 +20,7 @@ using Microsoft.Extensions.Logging;
 namespace MailActors.Host.Server;
 
 /// <summary>
-/// Joins the cluster (itself, when no seed nodes are configured), then binds the mail listeners.
+/// Waits until a single node is Up in its cluster of one, then binds the mail listeners.
 /// Started after Akka, stopped before it.
 /// </summary>
 public sealed class ListenerService(
@@ -42,8 +42,12 @@ public sealed class ListenerService(
     {
         var settings = services.Settings;
         var cluster = Cluster.Get(system);
-        if (cluster.Settings.SeedNodes.Count == 0)
-            await cluster.JoinAsync(cluster.SelfAddress, cancellationToken);
+        if (cluster.Settings.SeedNodes.Count == 0) // it joined itself as the actor system started: wait until it is Up
+        {
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            await up.Task.WaitAsync(cancellationToken);
+        }
 
         var certificate = ServerCertificate.Load(settings, log);
         var policy = await registry.GetAsync<PolicyActor>(cancellationToken);
@@ -86,6 +90,7 @@ public sealed class ListenerService(
             await BindAsync(options);
         }
         Bound = true;
+        log.LogInformation("Listening: {Listeners}", string.Join(", ", _endpoints.Select(e => $"{e.Name} on {e.Endpoint}")));
     }
 
     private async Task BindAsync(ListenerOptions options)
@@ -99,7 +104,6 @@ public sealed class ListenerService(
             throw new ListenerBindException($"mailactors.listeners.{ListenerNames.Of(options.Kind)}.port: {e.Message}");
         }
         _endpoints.Add((ListenerNames.Of(options.Kind), options.Endpoint.ToString()));
-        log.LogInformation("Listening: {Listener} on {Endpoint}", ListenerNames.Of(options.Kind), options.Endpoint);
     }
 
     /// <summary>A graceful stop (SIGTERM): no new connections, and the open sessions get a bounded time to finish.</summary>

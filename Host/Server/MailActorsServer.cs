@@ -23,12 +23,11 @@ public static class MailActorsServer
         var settings = config.Settings;
         var services = MailServices.Open(settings);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        builder.Logging.AddConsole(LogFormats.Read(config.Root));
+        // A normal start says what an operator needs in a dozen lines: membership changes, not Akka's internals.
+        builder.Logging.AddFilter("Akka", LogLevel.Warning)
+            .AddFilter(AkkaLogBridge.Membership, LogLevel.Information)
+            .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(_ => services); // built by the container, so disposed with it
         // SIGTERM: the listeners drain for shutdown-grace, then the node leaves the cluster and hands its singletons over.
@@ -39,17 +38,23 @@ public static class MailActorsServer
         builder.Services.AddAkka("mailactors", (akka, _) =>
         {
             akka.AddHocon(PersistenceConfig.For(settings).WithFallback(config.Root), HoconAddMode.Prepend)
+                .AddStartup((system, _) =>
+                {
+                    // A single node is a cluster of one: it joins itself at once, so its singletons come up with it.
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+                })
                 .ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();
-                    loggers.AddLoggerFactory();
+                    loggers.AddLogger<AkkaLogBridge>();
                 })
                 .WithSingleton<AuthFailureTracker>("auth-failures", AuthFailureTracker.Props(settings.Limits.AuthFailures),
-                    new ClusterSingletonOptions { Role = "mail" })
+                    SingletonOptions())
                 .WithSingleton<GrantLedgerActor>("grant-ledger",
-                    (system, _, _) => GrantLedgerActor.Props(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
+                    (system, _, _) => GrantLedgerActor.SupervisedProps(settings.PopBeforeSmtp.Window, settings.PopBeforeSmtp.Ipv6Prefix,
                         Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), Akka.DistributedData.DistributedData.Get(system).Replicator),
-                    new ClusterSingletonOptions { Role = "mail" })
+                    SingletonOptions())
                 .WithActors((system, registry) =>
                 {
                     // The matrix and the networks are configuration, the same on every node: each node decides
@@ -91,4 +96,10 @@ public static class MailActorsServer
                 return Akka.Done.Instance;
             });
     }
+
+    /// <summary>Every singleton runs on the oldest member with role <c>mail</c>. Its proxy warns only when it has not found
+    /// the singleton for 30 s (as Akka's reference configuration says; the hosting default warns at once, before the
+    /// node has even joined).</summary>
+    private static ClusterSingletonOptions SingletonOptions() =>
+        new() { Role = "mail", LogSingletonIdentificationFailure = false };
 }

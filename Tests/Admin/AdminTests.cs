@@ -6,6 +6,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Admin;
 
 /// <summary>The admin endpoint and the commands that go through it (docs/spec.md §7, 12, 13), or straight to the journal when no node runs.</summary>
+[Trait("Category", "Slow")]
 public sealed class AdminTests : IAsyncLifetime
 {
     private const string Password = "alice-login-pw";

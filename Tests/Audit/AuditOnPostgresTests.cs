@@ -6,6 +6,7 @@ using Npgsql;
 namespace MailActors.Tests.Audit;
 
 /// <summary><c>mailactors audit</c> on a PostgreSQL journal (docs/spec.md §8, 9): the same facts, the same chain, found offline.</summary>
+[Trait("Category", "Slow")]
 public sealed class AuditOnPostgresTests
 {
     [Fact]

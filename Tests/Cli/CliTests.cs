@@ -3,6 +3,7 @@ using MailActors.Tests.Support;
 namespace MailActors.Tests.Cli;
 
 /// <summary>The real <c>mailactors</c> executable, as an administrator runs it (docs/spec.md §12).</summary>
+[Trait("Category", "Slow")]
 public sealed class CliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mailactors-cli-").FullName;

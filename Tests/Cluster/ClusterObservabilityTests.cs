@@ -11,6 +11,7 @@ namespace MailActors.Tests.Cluster;
 /// member and where the singletons run, each node's <c>/metrics</c> carries its own node label, and when a node dies
 /// the survivors, still a majority, stay ready while they report it unreachable.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ClusterObservabilityTests
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };

@@ -28,6 +28,7 @@ public sealed class ThreeNodes : IAsyncLifetime
 /// Several nodes behave as one server (issue 4, docs/spec.md §7): grants earned through one node are honoured by every
 /// node at once, a mailbox is locked cluster-wide, mail accepted by one node is read through another.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ClusterTests(ThreeNodes three) : IClassFixture<ThreeNodes>
 {
     private TestCluster Cluster => three.Cluster;
@@ -117,6 +118,7 @@ public sealed class ClusterTests(ThreeNodes three) : IClassFixture<ThreeNodes>
 /// the live grant, expired grants are not honoured, the dead node's mailbox lock goes, no accepted message is lost,
 /// and new logins earn grants again once the ledger has restarted from the journal — the time that takes is reported.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ClusterFailoverTests(ITestOutputHelper output)
 {
     [Fact]

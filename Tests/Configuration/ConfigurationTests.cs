@@ -8,6 +8,7 @@ using MailActors.Transport.Listeners;
 namespace MailActors.Tests.Configuration;
 
 /// <summary>docs/spec.md §11: defaults layered with files; bad values stop start-up with one line naming the key or file.</summary>
+[Trait("Category", "Slow")]
 public sealed class ConfigurationTests
 {
     [Fact]
@@ -92,6 +93,7 @@ public sealed class ConfigurationTests
     }
 }
 
+[Trait("Category", "Slow")]
 public sealed class EnvironmentSubstitutionTests
 {
     private static readonly Dictionary<string, string> Env = new() { ["MAIL_HOST"] = "pop.example.edu", ["PORT"] = "2110" };

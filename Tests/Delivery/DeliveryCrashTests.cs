@@ -10,6 +10,7 @@ namespace MailActors.Tests.Delivery;
 /// the entry is still queued and goes out again after the lease runs out — RFC 5321 6.1 prefers a duplicate to a loss
 /// (as every MTA does; Postfix the same). This test kills the node before the remote's reply, so it sees exactly one copy.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class DeliveryCrashTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mailactors-delivery-kill-").FullName;

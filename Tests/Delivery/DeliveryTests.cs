@@ -10,6 +10,7 @@ namespace MailActors.Tests.Delivery;
 /// Outbound delivery end to end (docs/spec.md §10): mail relayed through the real server's SMTP listener (127.0.0.1 is inside)
 /// goes out over real sockets to scripted SMTP sinks; bounces are read back with MailKit's POP3 client.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class DeliveryTests
 {
     private const string Password = "alice-pw";
@@ -292,6 +293,7 @@ public sealed class DeliveryTests
 }
 
 /// <summary>Leases across a clean restart and across nodes sharing one database.</summary>
+[Trait("Category", "Slow")]
 public sealed class DeliveryLeaseTests
 {
     [Fact]
@@ -348,6 +350,7 @@ public sealed class DeliveryLeaseTests
 }
 
 /// <summary>Recipients of one message at one destination share a transaction, and each keeps its own outcome.</summary>
+[Trait("Category", "Slow")]
 public sealed class DeliveryGroupingTests
 {
     [Fact]

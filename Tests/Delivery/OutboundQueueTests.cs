@@ -98,6 +98,7 @@ public abstract class OutboundQueueContract : IAsyncLifetime
 
 }
 
+[Trait("Category", "Slow")]
 public sealed class SqliteOutboundQueueTests : OutboundQueueContract
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mailactors-queue-").FullName;
@@ -123,6 +124,7 @@ public sealed class SqliteOutboundQueueTests : OutboundQueueContract
     }
 }
 
+[Trait("Category", "Slow")]
 public sealed class PostgresOutboundQueueTests : OutboundQueueContract
 {
     private string _database = null!;

@@ -5,6 +5,7 @@ using MailActors.Tests.Support;
 namespace MailActors.Tests.Delivery;
 
 /// <summary><c>mailactors queue list|retry|delete</c> and the queue in <c>status</c>, with the real executable (docs/spec.md §12).</summary>
+[Trait("Category", "Slow")]
 public sealed class QueueCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mailactors-queue-cli-").FullName;

@@ -5,6 +5,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Grants;
 
 /// <summary>The ledger in the real host: POP logins earn grants, the journal keeps them across restarts.</summary>
+[Trait("Category", "Slow")]
 public sealed class GrantLedgerHostTests
 {
     private const string Password = "alice-login-pw";

@@ -10,6 +10,7 @@ namespace MailActors.Tests.Observability;
 /// <c>/metrics</c> on a real node after real POP3 and SMTP sessions (docs/spec.md §13): each figure moves by exactly what the
 /// sessions did, under the node's own label (other test servers in this process export theirs beside it).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class MetricsTests : IAsyncLifetime
 {
     private const string Password = "alice-login-pw";

@@ -6,6 +6,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Observability;
 
 /// <summary><c>mailactors status</c> against a running node, and from the database when none runs (docs/spec.md §12, 13).</summary>
+[Trait("Category", "Slow")]
 public sealed class StatusTests : IAsyncLifetime
 {
     private const string Password = "alice-login-pw";

@@ -4,6 +4,7 @@ using MailActors.Tests.Support;
 namespace MailActors.Tests.Pop3;
 
 /// <summary>docs/spec.md §5: a growing delay per address, then [LOGIN-DELAY] per address or per account; nothing revealed.</summary>
+[Trait("Category", "Slow")]
 public sealed class Pop3FailedLoginTests : IAsyncLifetime
 {
     private TestServer _server = null!;

@@ -5,6 +5,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Pop3;
 
 /// <summary>The maildrop lock, DELE at QUIT only, and mail that survives a restart.</summary>
+[Trait("Category", "Slow")]
 public class Pop3MailboxTests : IAsyncLifetime
 {
     private TestServer _server = null!;
@@ -142,6 +143,7 @@ public class Pop3MailboxTests : IAsyncLifetime
 }
 
 /// <summary>The same mailbox behaviour with mail on PostgreSQL.</summary>
+[Trait("Category", "Slow")]
 public sealed class Pop3MailboxOnPostgresTests : Pop3MailboxTests
 {
     protected override TestStorage Storage => TestStorage.Postgres;

@@ -21,6 +21,7 @@ public sealed class Pop3ServerFixture : IAsyncLifetime
 }
 
 /// <summary>Every POP3 cell of docs/spec.md §3, from inside, dial-up and outside, through MailKit and raw sockets.</summary>
+[Trait("Category", "Slow")]
 public sealed class Pop3PolicyMatrixTests(Pop3ServerFixture fixture) : IClassFixture<Pop3ServerFixture>
 {
     private TestServer Server => fixture.Server;

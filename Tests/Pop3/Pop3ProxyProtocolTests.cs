@@ -5,6 +5,7 @@ using MailActors.Tests.Support;
 namespace MailActors.Tests.Pop3;
 
 /// <summary>PROXY v1/v2 headers count only from networks.trusted-proxies, and only the reported address counts.</summary>
+[Trait("Category", "Slow")]
 public sealed class Pop3ProxyProtocolTests : IAsyncLifetime
 {
     private static readonly IPAddress Proxy = IPAddress.Parse("127.0.0.4");

@@ -4,6 +4,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Pop3;
 
 /// <summary>Bad input gets a reply or a clean close, never a crash, and never disturbs other sessions (docs/spec.md §14).</summary>
+[Trait("Category", "Slow")]
 public sealed class Pop3RobustnessTests : IAsyncLifetime
 {
     private TestServer _server = null!;

@@ -5,6 +5,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Smtp;
 
 /// <summary>DATA over real sockets: smuggling sequences, limits, pipelining, what arrives in the mailbox.</summary>
+[Trait("Category", "Slow")]
 public sealed class SmtpDataTests(SmtpServerFixture fixture) : IClassFixture<SmtpServerFixture>
 {
     private TestServer Server => fixture.Server;

@@ -4,6 +4,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Smtp;
 
 /// <summary>250 means durable (docs/spec.md §6): the real executable is killed right after the reply, and the message is there (on either provider).</summary>
+[Trait("Category", "Slow")]
 public sealed class SmtpDurabilityTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mailactors-kill-").FullName;

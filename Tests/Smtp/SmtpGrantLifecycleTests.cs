@@ -7,6 +7,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Smtp;
 
 /// <summary>POP-before-SMTP end to end (docs/spec.md §7): refused → POP3S login → accepted → window passes → refused.</summary>
+[Trait("Category", "Slow")]
 public class SmtpGrantLifecycleTests
 {
     /// <summary>Where the servers keep grants and mail; <see cref="SmtpGrantLifecycleOnPostgresTests"/> runs every test on PostgreSQL.</summary>
@@ -117,6 +118,7 @@ public class SmtpGrantLifecycleTests
 }
 
 /// <summary>The same lifecycle with the grant journal and the queue on PostgreSQL: grants survive a restart there too.</summary>
+[Trait("Category", "Slow")]
 public sealed class SmtpGrantLifecycleOnPostgresTests : SmtpGrantLifecycleTests
 {
     protected override TestStorage Storage => TestStorage.Postgres;

@@ -7,6 +7,7 @@ using MailKit.Security;
 namespace MailActors.Tests.Smtp;
 
 /// <summary>Every SMTP cell of docs/spec.md §3: inside, dial-up, outside and behind a trusted PROXY header, on 25 and 587.</summary>
+[Trait("Category", "Slow")]
 public sealed class SmtpPolicyMatrixTests(SmtpServerFixture fixture) : IClassFixture<SmtpServerFixture>
 {
     private static readonly IPAddress Proxy = IPAddress.Parse("127.0.0.4");

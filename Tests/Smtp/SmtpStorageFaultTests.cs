@@ -5,6 +5,7 @@ using Npgsql;
 namespace MailActors.Tests.Smtp;
 
 /// <summary>On a storage fault the reply is 451 4.3.0 and nothing of the message is stored (docs/spec.md §6).</summary>
+[Trait("Category", "Slow")]
 public sealed class SmtpStorageFaultTests
 {
     /// <summary>Breaks the outbound queue: the local copy and the queue entry share one transaction, so both must fail.</summary>

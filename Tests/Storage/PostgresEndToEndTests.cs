@@ -8,6 +8,7 @@ namespace MailActors.Tests.Storage;
 /// The real server with <c>storage.provider = "postgresql"</c> (docs/spec.md §9): mail users with MailKit, the grant journal,
 /// several nodes starting on one fresh database, and a database that cannot be used.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class PostgresEndToEndTests
 {
     [Fact]

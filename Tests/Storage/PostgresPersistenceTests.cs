@@ -17,6 +17,7 @@ namespace MailActors.Tests.Storage;
 /// Akka.Persistence.Sql on PostgreSQL as the server configures it (tables from our migration, auto-initialisation
 /// off): the journal through the real grant ledger, the snapshot store, and the read journal by tag.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class PostgresPersistenceTests : IAsyncLifetime
 {
     private string _database = null!;

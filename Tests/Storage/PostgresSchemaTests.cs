@@ -9,6 +9,7 @@ using Npgsql;
 namespace MailActors.Tests.Storage;
 
 /// <summary>Migrations on PostgreSQL: idempotent, and safe when several nodes start at the same moment (docs/spec.md §9).</summary>
+[Trait("Category", "Slow")]
 public sealed class PostgresSchemaTests : IAsyncLifetime
 {
     private string _connectionString = null!;

@@ -6,6 +6,7 @@ using Npgsql;
 namespace MailActors.Tests.Storage;
 
 /// <summary>The storage contract on a real PostgreSQL server, each test on a database of its own.</summary>
+[Trait("Category", "Slow")]
 public sealed class PostgresStoreTests : IAsyncLifetime
 {
     private string _connectionString = null!;

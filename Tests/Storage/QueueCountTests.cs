@@ -7,6 +7,7 @@ using Npgsql;
 namespace MailActors.Tests.Storage;
 
 /// <summary><c>IMailIntake.CountQueueAsync</c>, the one aggregate query behind the queue-depth metric and <c>status</c>, on both providers.</summary>
+[Trait("Category", "Slow")]
 public sealed class QueueCountTests
 {
     private static byte[] Mail(string text) => MessageText.ToCrlf(Encoding.UTF8.GetBytes(text));

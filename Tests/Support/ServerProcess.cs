@@ -7,7 +7,10 @@ namespace MailActors.Tests.Support;
 /// <summary>The real <c>mailactors</c> executable as a child process, for tests that kill it (<c>kill -9</c>) mid-work.</summary>
 public static class ServerProcess
 {
-    public static Process Start(string config, params string[] args)
+    public static Process Start(string config, params string[] args) => Start(config, null, args);
+
+    /// <param name="output">gets each line the process writes to standard output.</param>
+    public static Process Start(string config, Action<string>? output, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mailactors.dll"));
@@ -15,7 +18,7 @@ public static class ServerProcess
         start.ArgumentList.Add(config);
         foreach (var a in args) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output?.Invoke(e.Data); };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -3,6 +3,7 @@ using MailActors.Tests.Support;
 namespace MailActors.Tests.Transport;
 
 /// <summary>limits.max-connections: past it a node refuses politely instead of running out of file descriptors.</summary>
+[Trait("Category", "Slow")]
 public sealed class ConnectionCapTests : IAsyncLifetime
 {
     private TestServer _server = null!;

@@ -4,6 +4,7 @@ using MailActors.Tests.Support;
 namespace MailActors.Tests.Transport;
 
 /// <summary>Bound to "::", a listener serves IPv6 and IPv4; IPv4-mapped addresses are judged as IPv4 (docs/spec.md §3).</summary>
+[Trait("Category", "Slow")]
 public sealed class DualStackTests : IAsyncLifetime
 {
     private TestServer _server = null!;
