@@ -76,10 +76,10 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
                 using var batch = new NpgsqlBatch(_connection, tx);
                 foreach (var m in messages)
                 {
-                    foreach (var account in m.LocalAccounts)
+                    foreach (var (account, uidl) in m.LocalAccounts.Zip(m.LocalUidls))
                         batch.BatchCommands.Add(Command(
                             "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($1, $2, $3, $4, $5, $6)",
-                            account, Uidl.New(), (long)m.LocalCopy.Length, now, m.EnvelopeFrom, m.LocalCopy));
+                            account, uidl, (long)m.LocalCopy.Length, now, m.EnvelopeFrom, m.LocalCopy));
                     if (m.RelayRecipients.Count == 0) continue;
                     // The recipients join their message by queue id, so the whole message is one round trip.
                     batch.BatchCommands.Add(Command(
