@@ -72,3 +72,24 @@ public sealed record RelayRefusedRepeated(
 /// <see cref="PolicyRefused"/>; as <see cref="RelayRefusedRepeated"/>.</summary>
 public sealed record PolicyRefusedRepeated(
     string Address, string Listener, string Mechanism, string Rule, string Zone, int Count, DateTime First, string Node, DateTime At) : IAuditFact;
+
+/// <summary>
+/// A message was stored in a local account's mailbox (docs/spec.md §8): by SMTP (written once the copy is committed,
+/// before the client reads 250) or by <c>mailactors deliver</c> (listener <c>deliver</c>). <paramref name="Uidl"/> is its
+/// POP3 unique-id, by which a later <see cref="Pop3Session"/> names it.
+/// </summary>
+public sealed record LocalDelivered(
+    string QueueId, string? MessageId, string Account, string Uidl, string Sender, string Address, string Listener,
+    string Node, DateTime At) : IAuditFact;
+
+/// <summary>A message a POP3 session retrieved or deleted: its unique-id, and its Message-ID when the session read it.</summary>
+public sealed record MailboxMessage(string Uidl, string? MessageId);
+
+/// <summary>
+/// What one POP3 session did to a mailbox (docs/spec.md §8), one fact per session when it ends: the messages it
+/// retrieved (RETR) and, when it ended with QUIT, those it deleted. A session that did neither records nothing.
+/// <paramref name="Ended"/>: <c>quit</c>, <c>quit, deletions failed</c>, or how else it ended (nothing was deleted).
+/// </summary>
+public sealed record Pop3Session(
+    string Account, string Address, string Listener, IReadOnlyList<MailboxMessage> Retrieved, IReadOnlyList<MailboxMessage> Deleted,
+    string Ended, string Node, DateTime At) : IAuditFact;

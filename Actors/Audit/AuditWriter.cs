@@ -17,6 +17,7 @@ public sealed class AuditWriter : ReceivePersistentActor
 
     private readonly string _stream;
     private readonly HashChain _chain = new();
+    private string _durable = Chained.Genesis; // the hash of the last event the journal confirmed
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public override string PersistenceId => _stream;
@@ -35,9 +36,9 @@ public sealed class AuditWriter : ReceivePersistentActor
         // Only after a restart (a failed write): the stream goes on from its last stored link.
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is AuditStreamSnapshot s) _chain.ResumeAfter(s.LastHash);
+            if (offer.Snapshot is AuditStreamSnapshot s) _chain.ResumeAfter(_durable = s.LastHash);
         });
-        Recover<Chained>(c => _chain.ResumeAfter(c.Hash));
+        Recover<Chained>(c => _chain.ResumeAfter(_durable = c.Hash));
 
         Command<IAuditFact>(fact => Persist(fact, () => { }));
         Command<Record>(r =>
@@ -45,6 +46,7 @@ public sealed class AuditWriter : ReceivePersistentActor
             var sender = Sender;
             Persist(r.Fact, () => sender.Tell(Recorded.Instance));
         });
+        Command<StreamHead.Get>(_ => Sender.Tell(new StreamHead(_stream, LastSequenceNr, _durable, LastSequenceNr)));
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("audit stream {0}: snapshot failed: {1}", _stream, f.Cause.Message));
     }
@@ -52,6 +54,7 @@ public sealed class AuditWriter : ReceivePersistentActor
     private void Persist(IAuditFact fact, Action done) =>
         PersistAsync(_chain.Link(fact), persisted =>
         {
+            _durable = persisted.Hash;
             done();
             if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(new AuditStreamSnapshot(persisted.Hash));
         });

@@ -19,7 +19,8 @@ public sealed record MailActorsSettings(
     LimitSettings Limits,
     string AdminHttp,
     RelaySettings Relay,
-    ClusterTlsSettings ClusterTls)
+    ClusterTlsSettings ClusterTls,
+    AuditSettings Audit)
 {
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
 
@@ -121,3 +122,6 @@ public sealed record NextHop(string Host, int Port)
 
     public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }
+
+/// <summary>Signed checkpoints of the audit streams (docs/spec.md §8): how often, and the JSON-lines file they go to.</summary>
+public sealed record AuditSettings(TimeSpan CheckpointInterval, string CheckpointFile, string SigningKeyFile);

@@ -82,7 +82,8 @@ public static partial class SettingsReader
                 DataInMemory: (int)Math.Min(Bytes(c, "limits.data-in-memory"), 16 * 1024 * 1024)),
             AdminHttp: Str(c, "admin.http"),
             Relay: Relay(c),
-            ClusterTls: ClusterTls(c, dataDir)) {
+            ClusterTls: ClusterTls(c, dataDir),
+            Audit: Audit(c, dataDir)) {
                 Accounts = AccountSources(c),
                 DefaultQuota = new Quotas.Quota(Bytes(c, "accounts.default-quota.size"), NotNegative(c, "accounts.default-quota.messages")),
             };
@@ -95,6 +96,15 @@ public static partial class SettingsReader
         string PathOr(string key, string fallback) => Str(c, key) is { Length: > 0 } set ? Path.GetFullPath(set) : Path.Combine(dir, fallback);
         return new ClusterTlsSettings(Bool(c, "cluster.tls.enabled"), PathOr("cluster.tls.ca", "ca.pem"),
             PathOr("cluster.tls.certificate", "node.pem"), PathOr("cluster.tls.key", "node-key.pem"));
+    }
+
+    private static AuditSettings Audit(Config c, string dataDir)
+    {
+        var interval = Duration(c, "audit.checkpoint-interval");
+        if (interval < TimeSpan.FromSeconds(1)) throw new ConfigurationError("mailactors.audit.checkpoint-interval: must be at least 1s");
+        var file = Str(c, "audit.checkpoint-file");
+        return new AuditSettings(interval, file.Length > 0 ? Path.GetFullPath(file) : Path.Combine(dataDir, "audit-checkpoints.jsonl"),
+            Path.Combine(dataDir, "keys", "audit-signing.pem"));
     }
 
     private static RelaySettings Relay(Config c)

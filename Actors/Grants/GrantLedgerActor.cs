@@ -30,6 +30,7 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     private GrantLedgerState _state = GrantLedgerState.Empty;
     private readonly HashSet<string> _expiring = [];
     private readonly HashChain _chain = new();
+    private string _durable = Chained.Genesis; // the hash of the last event the journal confirmed
     private readonly IActorRef? _replicator;
 
     public override string PersistenceId => Id;
@@ -55,12 +56,12 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
         {
             if (offer.Snapshot is not GrantLedgerSnapshot snapshot) return;
             _state = new GrantLedgerState(snapshot.Grants.ToImmutableDictionary(g => g.Key));
-            if (snapshot.LastHash is { } hash) _chain.ResumeAfter(hash);
+            if (snapshot.LastHash is { } hash) _chain.ResumeAfter(_durable = hash);
         });
         Recover<Chained>(c =>
         {
             _state = _state.Apply((IGrantEvent)c.Fact);
-            _chain.ResumeAfter(c.Hash);
+            _chain.ResumeAfter(_durable = c.Hash);
         });
         Recover<RecoveryCompleted>(_ =>
         {
@@ -86,6 +87,7 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
         Command<Sweep>(_ => ExpireDue());
         Command<Replicated>(r => r.Done());
         Command<IUpdateResponse>(_ => { });
+        Command<StreamHead.Get>(_ => Sender.Tell(new StreamHead(Id, LastSequenceNr, _durable, LastSequenceNr)));
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Grant ledger snapshot failed: {0}", f.Cause.Message));
     }
@@ -145,6 +147,7 @@ public sealed class GrantLedgerActor : ReceivePersistentActor, IWithTimers
     {
         PersistAsync(_chain.Link(e), persisted =>
         {
+            _durable = persisted.Hash;
             var fact = (IGrantEvent)persisted.Fact;
             _state = _state.Apply(fact);
             if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(new GrantLedgerSnapshot(_state.Grants.Values.ToList(), persisted.Hash));

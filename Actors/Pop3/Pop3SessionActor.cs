@@ -19,6 +19,12 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
 {
     private Pop3State _state = null!;
     private readonly RefusalTally<(Mechanism Mechanism, string Rule)> _refusals = new();
+    private MailboxActivity _activity = MailboxActivity.None; // docs/spec.md §8: one fact per session
+    private IReadOnlyList<string> _deleting = [];
+    private string _ended = "closed";
+
+    /// <summary>A message was sent in full (RETR): told by the read, folded in on the actor's thread.</summary>
+    private sealed record Retrieved(string Uidl, string? MessageId);
 
     public static Props Props(IClientConnection connection, Pop3SessionDeps deps) =>
         Akka.Actor.Props.Create(() => new Pop3SessionActor(connection, deps));
@@ -40,6 +46,8 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
 
     protected override void Apply(Pop3Step step)
     {
+        if (_state is Pop3State.Transaction t && step.Effects.Any(e => e is Commit))
+            _deleting = t.Maildrop.Deleted.Select(n => t.Maildrop[n].Uidl).ToList();
         _state = step.State;
         foreach (var effect in step.Effects)
         {
@@ -49,6 +57,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
                     Connection.Write(reply.Text);
                     break;
                 case Close close:
+                    _ended = close.Outcome;
                     Finish(null, close.Outcome);
                     return;
                 case Login login:
@@ -139,7 +148,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     private Task<Pop3Step> SendAsync(Pop3State state, SendMessage send)
     {
         var account = ((Pop3State.Transaction)state).Account;
-        var (store, connection, facts, name) = (deps.Messages, Connection, Session.Facts, Name);
+        var (store, connection, facts, name, self) = (deps.Messages, Connection, Session.Facts, Name, Self);
         return Send();
 
         async Task<Pop3Step> Send()
@@ -150,6 +159,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
                 if (body is null) return Pop3Machine.MessageUnreadable(state);
                 var first = send.TopLines is null ? Pop3Reply.Octets(send.Message.Size) : Pop3Reply.TopFollows;
                 await connection.WriteAsync(MultiLineBody.Render(first, body, send.TopLines));
+                if (send.TopLines is null) self.Tell(new Retrieved(send.Message.Uidl, Smtp.MessageComposer.FindHeader(body, "Message-ID")));
                 return new Pop3Step(state);
             }
             catch (Exception e)
@@ -173,6 +183,27 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
             deps.Session.Facts.Fault($"pop3 {deps.Session.ListenerName}", $"UPDATE of {commit.Account}", e);
             return Pop3Machine.Committed(state, false);
         }
+    }
+
+    protected override void Unhandled(object message)
+    {
+        if (message is Retrieved r) _activity = _activity.Retrieve(r.Uidl, r.MessageId);
+        else base.Unhandled(message);
+    }
+
+    /// <summary>The session's one audit fact: what it retrieved, and what its QUIT deleted (docs/spec.md §8).</summary>
+    protected override void PostStop()
+    {
+        var account = _state switch
+        {
+            Pop3State.Transaction t => t.Account,
+            Pop3State.Closed c => c.Account,
+            _ => null,
+        };
+        var deleted = _ended == "quit" ? _deleting : [];
+        if (account is not null && _activity.Fact(account, deleted, _ended, Client.ToString(), Session.ListenerName, Session.Node, DateTime.UtcNow) is { } fact)
+            Session.Facts.Record(fact);
+        base.PostStop();
     }
 
     /// <summary>A session that ends holding its mailbox gives the lock back; an UPDATE commit already did.</summary>

@@ -36,6 +36,8 @@ public static class FactCodec
         ["admin-changed.v1"] = typeof(AdminChanged),
         ["relay-delivered.v1"] = typeof(RelayDelivered),
         ["relay-bounced.v1"] = typeof(RelayBounced),
+        ["local-delivered.v1"] = typeof(LocalDelivered),
+        ["pop3-session.v1"] = typeof(Pop3Session),
         ["audit-stream-snapshot.v1"] = typeof(AuditStreamSnapshot),
         ["policy-changed.v1"] = typeof(Policy.PolicyChanged),
         ["live-policy.v1"] = typeof(Policy.LivePolicy), // the live policy replicated between nodes

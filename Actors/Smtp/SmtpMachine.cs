@@ -173,7 +173,7 @@ public static class SmtpMachine
         return AddRelay(transaction, asked.Recipient, permit);
     }
 
-    private const string NoPermit = "no grant, AUTH or network rule allows relaying from this address";
+    public const string NoPermit = "no grant, AUTH or network rule allows relaying from this address";
     private const string NotTheGrantsSender = "the envelope sender is not an address of the grant's account (bind-sender)";
 
     private static SmtpStep AddRelay(InTransaction s, SmtpAddress recipient, RelayPermit permit)

@@ -152,6 +152,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
             session.Facts.Fault(name, $"store of message {queueId}", e);
             return SmtpMachine.Stored(state, null);
         }
+        RecordLocalDeliveries(state, deliver.Envelope, message, session);
         if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, session, name);
         MailMetrics.MessageAccepted(session.Node, session.ListenerName, message.LocalAccounts.Count,
             message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? RelayMechanismName(deliver.Envelope) : null);
@@ -182,6 +183,15 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
         {
             session.Facts.Fault(name, $"audit record of relayed message {message.QueueId}", e);
         }
+    }
+
+    /// <summary>Each local copy, committed, is a fact (docs/spec.md §8): the start of the message's life in that mailbox.</summary>
+    private static void RecordLocalDeliveries(SmtpState state, Envelope envelope, IncomingMessage message, SessionContext session)
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (account, uidl) in message.LocalAccounts.Zip(message.LocalUidls))
+            session.Facts.Record(new LocalDelivered(message.QueueId, message.MessageId, account, uidl, envelope.Sender,
+                state.Connection.Client.ToString(), session.ListenerName, session.Node, now));
     }
 
     /// <summary>Mail relayed only because a local alias forwards it: the server's own mail, on no permit of the client's.</summary>

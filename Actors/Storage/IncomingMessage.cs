@@ -13,7 +13,11 @@ public sealed record IncomingMessage(
     IReadOnlyList<string> RelayRecipients,
     byte[] RelayCopy,
     string ClientAddress,
-    string? RelayAccount);
+    string? RelayAccount)
+{
+    /// <summary>The POP3 unique-id each local copy is stored under, in <see cref="LocalAccounts"/> order (named in its audit fact).</summary>
+    public IReadOnlyList<string> LocalUidls { get; init; } = LocalAccounts.Select(_ => Uidl.New()).ToList();
+}
 
 /// <summary>One relayed recipient waiting in the outbound queue.</summary>
 public sealed record QueueEntry(

@@ -84,11 +84,11 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
                 if (accounts.Count > 0) batch.BatchCommands.Add(PostgresUsage.Lock(accounts));
                 foreach (var m in messages)
                 {
-                    foreach (var account in m.LocalAccounts)
+                    foreach (var (account, uidl) in m.LocalAccounts.Zip(m.LocalUidls))
                     {
                         batch.BatchCommands.Add(Command(
                             "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($1, $2, $3, $4, $5, $6)",
-                            account, Uidl.New(), (long)m.LocalCopy.Length, now, m.EnvelopeFrom, m.LocalCopy));
+                            account, uidl, (long)m.LocalCopy.Length, now, m.EnvelopeFrom, m.LocalCopy));
                         batch.BatchCommands.Add(PostgresUsage.AddWithinQuota(account, m.LocalCopy.Length, _defaultQuota));
                     }
                     if (m.RelayRecipients.Count == 0) continue;

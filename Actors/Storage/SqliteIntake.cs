@@ -35,11 +35,11 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
             var now = DateTime.UtcNow.ToString("O");
             foreach (var m in messages)
             {
-                foreach (var account in m.LocalAccounts)
+                foreach (var (account, uidl) in m.LocalAccounts.Zip(m.LocalUidls))
                 {
                     using var insert = Command(tx,
                         "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($account, $uidl, $size, $now, $from, $body)",
-                        ("$account", account), ("$uidl", Uidl.New()), ("$size", m.LocalCopy.Length), ("$now", now),
+                        ("$account", account), ("$uidl", uidl), ("$size", m.LocalCopy.Length), ("$now", now),
                         ("$from", m.EnvelopeFrom), ("$body", m.LocalCopy));
                     insert.ExecuteNonQuery();
                     SqliteUsage.AddWithinQuota(tx, account, m.LocalCopy.Length, _defaultQuota);

@@ -15,14 +15,18 @@ public static class AdminAudit
         var by = Environment.UserName;
         var query = $"audit/admin?action={Uri.EscapeDataString(action)}&target={Uri.EscapeDataString(target)}&by={Uri.EscapeDataString(by)}";
         if (await new AdminClient(config.Settings).PostAsync<RecordedView>(query) is not null) return;
+        await RecordOfflineAsync(config, new AdminChanged(action, target, by, OfflineJournal.Node, DateTime.UtcNow));
+    }
 
+    /// <summary>Writes the fact in a new stream of this CLI run's own, straight to the database.</summary>
+    public static async Task RecordOfflineAsync(LoadedConfig config, IAuditFact fact)
+    {
         using var system = OfflineJournal.Start(config);
         try
         {
             var stream = $"{AuditWriter.StreamPrefix}cli@{Environment.MachineName}-{DateTime.UtcNow:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}";
             var writer = system.ActorOf(Props.Create(() => new AuditWriter(stream)), "audit");
-            await writer.Ask<AuditWriter.Recorded>(
-                new AuditWriter.Record(new AdminChanged(action, target, by, OfflineJournal.Node, DateTime.UtcNow)), TimeSpan.FromSeconds(30));
+            await writer.Ask<AuditWriter.Recorded>(new AuditWriter.Record(fact), TimeSpan.FromSeconds(30));
         }
         finally
         {

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using MailActors.Audit;
 using MailActors.Grants;
 using MailActors.Host.Audit;
+using MailActors.Host.Configuration;
 
 namespace MailActors.Host.Cli;
 
@@ -30,12 +31,27 @@ public static class AuditCommand
         var at = new Option<string>("--at") { Description = "with --ip: who held the grant for that address at this time, and which messages it let out" };
         var format = new Option<string>("--format") { Description = "table or json (JSON lines)", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var verify = new Option<bool>("--verify") { Description = "check every stream's hash chain; exit 1 at a broken link" };
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "check every stream's hash chain, and the signed checkpoints; exit 1 at a broken link, a cut, deleted or rewritten stream",
+        };
+        var checkpoints = new Option<string>("--checkpoints")
+        {
+            Description = "with --verify: the signed checkpoint file (default: audit.checkpoint-file, when it exists)",
+        };
+        var keys = new Option<string[]>("--key")
+        {
+            Description = "with --verify: trust only checkpoints signed by this public key (a PEM file, as `audit key` prints; repeatable)",
+            DefaultValueFactory = _ => [],
+        };
 
         var audit = new Command("audit", "replay the audit journal from the database (no running node needed)")
         {
-            since, until, ip, user, kind, at, format, verify,
+            since, until, ip, user, kind, at, format, verify, checkpoints, keys,
         };
+        audit.Subcommands.Add(AuditKeyCommand.Build());
+        audit.Subcommands.Add(AuditTraceCommand.Build());
+        audit.Subcommands.Add(AuditWhatIfCommand.Build());
         audit.SetAction(async parse =>
         {
             var config = CommonOptions.Load(parse);
@@ -47,16 +63,16 @@ public static class AuditCommand
             if (atTime is not null && address is null) throw new CliError("--at needs --ip ADDR: the address whose grant you ask about");
 
             await using var journal = AuditJournal.Open(config);
-            var streams = new List<(string Stream, IReadOnlyList<AuditEntry> Entries)>();
-            foreach (var stream in await journal.StreamsAsync()) streams.Add((stream, await journal.ReadAsync(stream)));
-
-            if (parse.GetValue(verify)) return Verify(streams);
-            if (atTime is { } t) return GrantAt(streams, GrantKey.Of(address!, config.Settings.PopBeforeSmtp.Ipv6Prefix), address!, t, json);
+            if (parse.GetValue(verify))
+                return await AuditVerify.RunAsync(journal, CheckpointFileOf(parse.GetValue(checkpoints), config), parse.GetValue(keys) ?? []);
+            if (atTime is { } t) return await GrantAtAsync(journal, GrantKey.Of(address!, config.Settings.PopBeforeSmtp.Ipv6Prefix), address!, t, json);
 
             var filter = new AuditFilter(Time(parse.GetValue(since), "--since"), Time(parse.GetValue(until), "--until"), address,
                 parse.GetValue(user), parse.GetValue(kind));
-            var entries = streams.SelectMany(s => s.Entries).Where(filter.Matches)
-                .OrderBy(e => e.At).ThenBy(e => e.Stream, StringComparer.Ordinal).ThenBy(e => e.SequenceNr);
+            var matching = new List<AuditEntry>();
+            await foreach (var entry in journal.ReadAllAsync())
+                if (filter.Matches(entry)) matching.Add(entry);
+            var entries = matching.OrderBy(e => e.At).ThenBy(e => e.Stream, StringComparer.Ordinal).ThenBy(e => e.SequenceNr);
             if (!json) Console.WriteLine(AuditOutput.TableHeader);
             foreach (var entry in entries) Console.WriteLine(json ? AuditOutput.Json(entry) : AuditOutput.Table(entry));
             return 0;
@@ -64,20 +80,23 @@ public static class AuditCommand
         return audit;
     }
 
-    private static int Verify(List<(string Stream, IReadOnlyList<AuditEntry> Entries)> streams)
+    /// <summary>The file given, else the configured one when it exists (docs/spec.md §8), else none.</summary>
+    private static string? CheckpointFileOf(string? given, LoadedConfig config)
     {
-        var findings = streams.SelectMany(s => ChainVerifier.Verify(s.Stream, s.Entries)).ToList();
-        foreach (var finding in findings) Console.WriteLine(finding);
-        if (findings.Count > 0) return 1;
-        Console.WriteLine($"OK: {streams.Sum(s => s.Entries.Count)} events in {streams.Count} streams");
-        return 0;
+        if (given is not null) return File.Exists(given) ? given : throw new CliError($"--checkpoints: no such file: {given}");
+        return File.Exists(config.Settings.Audit.CheckpointFile) ? config.Settings.Audit.CheckpointFile : null;
     }
 
-    private static int GrantAt(List<(string Stream, IReadOnlyList<AuditEntry> Entries)> streams, string key, IPAddress address, DateTime at, bool json)
+    private static async Task<int> GrantAtAsync(AuditJournal journal, string key, IPAddress address, DateTime at, bool json)
     {
-        var ledger = streams.Where(s => s.Stream == GrantLedgerActor.Id).SelectMany(s => s.Entries)
-            .Select(e => e.Link?.Fact).OfType<IGrantEvent>();
-        var relays = streams.SelectMany(s => s.Entries).Select(e => e.Link?.Fact).OfType<RelayAccepted>();
+        var ledger = new List<IGrantEvent>();
+        var relays = new List<RelayAccepted>();
+        await foreach (var entry in journal.ReadAllAsync())
+            switch (entry.Link?.Fact)
+            {
+                case IGrantEvent g when entry.Stream == GrantLedgerActor.Id && g.Key == key: ledger.Add(g); break;
+                case RelayAccepted r when r.GrantKey == key: relays.Add(r); break;
+            }
         var answer = GrantHistory.At(key, at, ledger, relays);
         if (json)
         {

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text;
+using MailActors.Audit;
+using MailActors.Host.Admin;
 using MailActors.Storage;
 
 namespace MailActors.Host.Cli;
@@ -27,6 +29,9 @@ public static class DeliverCommand
             var returnPath = sender is null ? "" : $"Return-Path: <{sender}>\r\n";
             var message = MessageText.ToCrlf([.. Encoding.ASCII.GetBytes(returnPath), .. raw.ToArray()]);
             var stored = await s.Messages.DeliverAsync(account, message, sender);
+            // docs/spec.md §8: the message's life starts here; no queue id (it never passed SMTP)
+            await AdminAudit.RecordOfflineAsync(CommonOptions.Load(parse), new LocalDelivered("", Smtp.MessageComposer.FindHeader(message, "Message-ID"),
+                account, stored.Uidl, sender ?? "", "", "deliver", OfflineJournal.Node, DateTime.UtcNow));
             Console.WriteLine($"delivered to {account}: {stored.Size} octets, uidl {stored.Uidl}");
         }));
         return deliver;

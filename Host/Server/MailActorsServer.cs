@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
@@ -77,6 +78,7 @@ public static class MailActorsServer
                     var stream = AuditWriter.StreamOf($"{self.Address.Host}:{self.Address.Port}", self.Uid);
                     registry.Register<AuditWriter>(system.ActorOf(AuditWriter.SupervisedProps(stream), "audit"));
                     system.ActorOf(DeliveryAuditor.Props(registry.Get<AuditWriter>()), "delivery-auditor");
+                    StartCheckpoints(system, settings.Audit, registry.Get<AuditWriter>());
                 })
                 .WithShardRegion<MailboxEntity>("mailbox", account => MailboxEntity.Props(account, services.Messages),
                     new MailboxProtocol.MessageExtractor(),
@@ -93,6 +95,24 @@ public static class MailActorsServer
             host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MailActorsServer))
                 .LogWarning("Tightened file modes found too loose (docs/spec.md §15): {Files}", string.Join(", ", tightened));
         return host;
+    }
+
+    /// <summary>
+    /// Signed checkpoints of this node's streams (docs/spec.md §8), and a last one at a graceful stop: after the
+    /// sessions have drained and before the node leaves the cluster, while the grant ledger still runs here if it does.
+    /// </summary>
+    private static void StartCheckpoints(ActorSystem system, MailActors.Configuration.AuditSettings audit, IActorRef writer)
+    {
+        var key = AuditSigningKey.LoadOrCreate(audit.SigningKeyFile);
+        var node = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+        var checkpointer = system.ActorOf(Checkpointer.Props(node, key, audit.CheckpointFile, audit.CheckpointInterval, writer,
+            $"/user/{GrantLedgerActor.Id}/{GrantLedgerActor.Id}"), "audit-checkpoints");
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "audit-checkpoint",
+            async () =>
+            {
+                await checkpointer.Ask<Checkpointer.Written>(Checkpointer.Write.Instance, TimeSpan.FromSeconds(10));
+                return Akka.Done.Instance;
+            });
     }
 
     /// <summary>Every singleton runs on the oldest member with role <c>mail</c>. Its proxy warns only when it has not found

@@ -25,7 +25,7 @@ public sealed class AccountHistory(ActorSystem system, IActorRef grants)
         await using (var journal = AuditJournal.On(system))
         {
             foreach (var stream in await journal.StreamsAsync())
-            foreach (var entry in await journal.ReadAsync(stream))
+            await foreach (var entry in journal.ReadAsync(stream))
                 switch (entry.Link?.Fact)
                 {
                     case AuthSucceeded s when Same(s.Account, account):

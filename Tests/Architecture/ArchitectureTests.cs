@@ -22,7 +22,7 @@ public sealed class ArchitectureTests
         { "MailActors.Smtp", ["SmtpSessionActor", "SmtpSessionDeps", "SmtpSessionFactory"] },
         { "MailActors.Policy", ["PolicyActor", "PolicyOwnerActor", "PolicyReplication"] },
         { "MailActors.Grants", ["GrantLedgerActor", "GrantReplication", "ReplicatedGrants"] },
-        { "MailActors.Audit", ["AuditWriter", "DeliveryAuditor", "FactRecorder"] },
+        { "MailActors.Audit", ["AuditWriter", "DeliveryAuditor", "FactRecorder", "Checkpointer"] },
         { "MailActors.Authentication", ["Authenticator"] },
         { "MailActors.AuthFailures", ["AuthFailureTracker"] },
         { "MailActors.Accounts", [] },
@@ -36,7 +36,9 @@ public sealed class ArchitectureTests
         var types = Types.InAssembly(Actors).That().ResideInNamespace(ns);
         foreach (var shell in shells) types = types.And().DoNotHaveName(shell);
         var result = types.ShouldNot().HaveDependencyOnAny("Akka", "DotNetty").GetResult();
-        Assert.True(result.IsSuccessful, $"{ns}: these types use Akka or DotNetty: {string.Join(", ", result.FailingTypeNames ?? [])}");
+        // a shell's own nested messages belong to the shell
+        var failing = (result.FailingTypeNames ?? []).Where(name => !shells.Any(shell => name.StartsWith($"{ns}.{shell}/"))).ToList();
+        Assert.True(failing.Count == 0, $"{ns}: these types use Akka or DotNetty: {string.Join(", ", failing)}");
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class AuditScenario : IAsyncLifetime
 {
     private const string Password = "alice-login-pw";
     public const string MessageId = "audit-1@client.test";
+    public const string LocalMessageId = "local-1@inside.test";
     private static readonly IPAddress Stranger = IPAddress.Parse("127.0.0.5");
 
     public TestServer Server { get; private set; } = null!;
@@ -25,7 +26,8 @@ public sealed class AuditScenario : IAsyncLifetime
     {
         var admin = TestServer.FreePort();
         Server = await TestServer.StartAsync($"""
-            mailactors.pop-before-smtp.window = 3s
+            mailactors.pop-before-smtp.window = 6s
+            mailactors.audit.checkpoint-interval = 1s
             mailactors.admin.http = "127.0.0.1:{admin}"
             """);
         CliConfig = Server.ConfigFile();
@@ -60,18 +62,32 @@ public sealed class AuditScenario : IAsyncLifetime
             await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => pop.AuthenticateAsync("alice", "wrong"));
 
         await Eventually.AssertAsync(async () => await Server.GrantForAsync(TestServer.Outside) is null, "the grant expires",
-            TimeSpan.FromSeconds(10));
+            TimeSpan.FromSeconds(30));
         var changed = await MailActorsCli.RunAsync(CliConfig, "n3w-pw\n", "user", "passwd", "alice", "--password-stdin");
         Assert.Equal(0, changed.Code);
         var last = (Code: 0, Out: "", Err: "");
         try
         {
             await Eventually.AssertAsync(async () => (last = await MailActorsCli.RunAsync(CliConfig, "", "audit", "--kind", "grant-expired")).Out.Contains("grant-expired"),
-                $"the expiry is recorded", TimeSpan.FromSeconds(10));
+                $"the expiry is recorded", TimeSpan.FromSeconds(60));
         }
         catch (Exception)
         {
             throw new Exception($"audit said {last.Code}: {last.Out} / {last.Err}");
+        }
+        // last, from inside (no grant): a local message delivered, then retrieved and deleted by a POP3 session
+        using (var smtp = await SmtpClients.ConnectAsync(Server, TestServer.Inside, Server.SmtpPort))
+        {
+            await smtp.SendAsync(SmtpClients.Message("bob@campus.test", "alice@example.test", messageId: LocalMessageId));
+            await smtp.DisconnectAsync(true);
+        }
+        using (var pop = await Pop3Clients.ConnectAsync(Server, TestServer.Inside, Server.Pop3Port, SecureSocketOptions.None))
+        {
+            await pop.AuthenticateAsync("alice", "n3w-pw");
+            Assert.Equal(LocalMessageId, (await pop.GetMessageAsync(0)).MessageId);
+            await pop.GetMessageAsync(0); // a second RETR of it is the same retrieval
+            await pop.DeleteMessageAsync(0);
+            await pop.DisconnectAsync(true); // QUIT: the deletion is committed
         }
         await Server.StopAsync(); // the auditor works on the database alone
     }
@@ -116,7 +132,7 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
         });
         Assert.Equal(facts.OrderBy(f => S(f, "time"), StringComparer.Ordinal).Select(f => S(f, "time")), facts.Select(f => S(f, "time")));
 
-        var login = Assert.Single(facts, f => S(f, "kind") == "auth-succeeded");
+        var login = Assert.Single(facts, f => S(f, "kind") == "auth-succeeded" && S(f, "zone") == "outside");
         Assert.Equal(("127.0.0.2", "alice", "pop3s", "userpass", "outside"),
             (S(login, "address"), S(login, "account"), S(login, "listener"), S(login, "mechanism"), S(login, "zone")));
         Assert.False(string.IsNullOrEmpty(S(login, "rule")));
@@ -161,7 +177,7 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
         Assert.Equal(["grant-issued", "grant-expired"], grants.Select(f => S(f, "kind")));
 
         var alice = await FactsAsync("--user", "alice", "--kind", "auth");
-        Assert.Equal(["auth-succeeded", "auth-failed"], alice.Select(f => S(f, "kind")));
+        Assert.Equal(["auth-succeeded", "auth-failed", "auth-succeeded"], alice.Select(f => S(f, "kind"))); // the last one from inside
 
         var before = await FactsAsync("--until", _grantFrom.ToString("O"));
         Assert.DoesNotContain(before, f => S(f, "kind") == "relay-accepted");
@@ -202,11 +218,192 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Verify_passes_on_the_journal_as_written()
+    public async Task Trace_follows_a_local_message_from_delivery_to_retrieval_and_deletion()
+    {
+        var table = await AuditAsync("trace", AuditScenario.LocalMessageId);
+        Assert.True(table.Code == 0, table.Err);
+        Assert.StartsWith($"<{AuditScenario.LocalMessageId}>: 3 step(s)", table.Out);
+
+        var steps = await TraceAsync($"<{AuditScenario.LocalMessageId}>");
+        Assert.Equal(["delivered", "retrieved", "deleted"], steps.Select(s => S(s, "step")));
+        var delivered = steps[0];
+        Assert.Equal(("local-delivered", "alice", "127.0.0.1", "smtp", "bob@campus.test"),
+            (S(delivered, "kind"), S(delivered, "account"), S(delivered, "address"), S(delivered, "listener"), S(delivered, "sender")));
+        var uidl = S(delivered, "uidl");
+        Assert.All(steps.Skip(1), s =>
+        {
+            Assert.Equal(("pop3-session", "alice", "127.0.0.1", "pop3", uidl, $"<{AuditScenario.LocalMessageId}>", "quit"),
+                (S(s, "kind"), S(s, "account"), S(s, "address"), S(s, "listener"), S(s, "uidl"), S(s, "message_id"), S(s, "ended")));
+        });
+
+        var session = Assert.Single(await FactsAsync("--kind", "pop3-session")); // one fact for the session, not one per command
+        Assert.Equal(1, session.GetProperty("retrieved").GetArrayLength());
+        Assert.Equal(1, session.GetProperty("deleted").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Trace_of_a_relayed_message_names_the_login_that_earned_its_grant()
+    {
+        var steps = await TraceAsync(MessageId);
+        Assert.Equal(["login", "accepted"], steps.Select(s => S(s, "step")));
+        Assert.Equal(("grant-issued", "alice", "pop3s", "127.0.0.2"), (S(steps[0], "kind"), S(steps[0], "account"), S(steps[0], "listener"), S(steps[0], "address")));
+        Assert.Equal(("relay-accepted", "grant", "submission", "alice"), (S(steps[1], "kind"), S(steps[1], "mechanism"), S(steps[1], "listener"), S(steps[1], "account")));
+
+        var table = await AuditAsync("trace", $"<{MessageId}>");
+        Assert.Contains("login by alice from 127.0.0.2 earned grant 127.0.0.2", table.Out);
+        Assert.Contains("from 127.0.0.2 on submission by grant of alice", table.Out);
+
+        var unknown = await AuditAsync("trace", "nobody@nowhere.test");
+        Assert.Equal((1, "no message <nobody@nowhere.test> in the journal"), (unknown.Code, unknown.Out.Trim()));
+    }
+
+    [Fact]
+    public async Task What_if_replays_the_days_logins_and_relays_under_another_window_and_networks()
+    {
+        var shorter = await AuditAsync("what-if", "--window", "1ms");
+        Assert.True(shorter.Code == 0, shorter.Err);
+        Assert.Contains("with a 0.001-second window, 1 of 1 relayed messages from 1 account(s) would have been refused, and 0 of 1 refused relays would have passed", shorter.Out);
+        Assert.Matches(@"alice\s+127\.0\.0\.2\s+1\s+0", shorter.Out);
+
+        var json = JsonDocument.Parse((await AuditAsync("what-if", "--internal", "127.0.0.0/8", "--format", "json")).Out).RootElement;
+        Assert.Equal((1, 0, 1, 1), (json.GetProperty("relayed").GetInt32(), json.GetProperty("would_be_refused").GetInt32(),
+            json.GetProperty("refused").GetInt32(), json.GetProperty("would_pass").GetInt32()));
+        Assert.Equal("127.0.0.5", S(json.GetProperty("changes")[0], "address"));
+
+        var bad = await AuditAsync("what-if", "--window", "soon");
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("--window", bad.Err);
+    }
+
+    private async Task<List<JsonElement>> TraceAsync(string id)
+    {
+        var (code, output, error) = await AuditAsync("trace", id, "--format", "json");
+        Assert.True(code == 0, output + error);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    }
+
+    [Fact]
+    public async Task Verify_passes_on_the_journal_as_written_and_holds_it_to_the_nodes_checkpoints()
     {
         var (code, output, _) = await AuditAsync("--verify");
         Assert.Equal(0, code);
-        Assert.Matches(@"^OK: \d+ events in \d+ streams\s*$", output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^OK: \d+ events in \d+ streams$", lines[0]);
+        Assert.Matches(@"^checkpoints: \d+ from .*audit-checkpoints\.jsonl, signed by 1 key\(s\), all hold$", lines[1]);
+    }
+
+    private string CheckpointFile => Path.Combine(scenario.Server.DataDir, "audit-checkpoints.jsonl");
+
+    [Fact]
+    public async Task The_node_signs_checkpoints_of_its_stream_and_the_ledger_with_the_key_audit_key_prints()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(CheckpointFile));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                File.GetUnixFileMode(Path.Combine(scenario.Server.DataDir, "keys", "audit-signing.pem")));
+        }
+        var lines = File.ReadAllLines(CheckpointFile);
+        Assert.True(lines.Length >= 2, "periodic checkpoints, then one at the stop");
+        var last = MailActors.Audit.SignedCheckpoint.Parse(lines.Length, lines[^1], out _)!;
+        Assert.True(last.SignatureHolds);
+        Assert.Equal(["audit-", "grant-ledger"], last.Checkpoint.Streams.Select(s => s.Stream.StartsWith("audit-") ? "audit-" : s.Stream).Order());
+
+        var facts = await FactsAsync();
+        foreach (var head in last.Checkpoint.Streams) // the stop's checkpoint is the stream's end as stored
+        {
+            var stored = facts.Where(f => S(f, "stream") == head.Stream).ToList();
+            Assert.Equal((stored.Count, S(stored[^1], "hash")), ((int)head.Count, head.Hash));
+            Assert.Equal(stored[^1].GetProperty("seq").GetInt64(), head.Seq);
+        }
+
+        var key = await AuditAsync("key");
+        Assert.Equal(0, key.Code);
+        using var pem = System.Security.Cryptography.ECDsa.Create();
+        pem.ImportFromPem(key.Out);
+        Assert.Equal(last.Checkpoint.Key, Convert.ToBase64String(pem.ExportSubjectPublicKeyInfo()));
+    }
+
+    /// <summary>The tampered copy, checked without checkpoints (the chain alone) and with them.</summary>
+    private async Task<string> CaughtOnlyWithCheckpointsAsync()
+    {
+        var plain = await AuditAsync("--verify");
+        Assert.True(plain.Code == 0, plain.Out); // the copy has no checkpoint file of its own: the chain alone
+        Assert.StartsWith("OK: ", plain.Out);
+
+        var keyFile = Path.Combine(Path.GetDirectoryName(_config)!, "trusted.pem");
+        File.WriteAllText(keyFile, (await MailActorsCli.RunAsync(scenario.CliConfig, "", "audit", "key")).Out);
+        var signed = await AuditAsync("--verify", "--checkpoints", CheckpointFile, "--key", keyFile);
+        Assert.Equal(1, signed.Code);
+        return signed.Out;
+    }
+
+    [Fact]
+    public async Task A_cut_tail_of_the_grant_ledger_is_caught_with_checkpoints_and_not_without()
+    {
+        await TamperAsync("DELETE FROM journal WHERE persistence_id = 'grant-ledger' AND sequence_number = (SELECT MAX(sequence_number) FROM journal WHERE persistence_id = 'grant-ledger')");
+        var output = await CaughtOnlyWithCheckpointsAsync();
+        Assert.Matches(@"^CUT: stream grant-ledger ends at sequence 1 \(1 events\), but the checkpoint of \S+Z by akka\.tcp://\S+ \(line \d+\) signed sequence 2, 2 events", output);
+    }
+
+    [Fact]
+    public async Task A_deleted_node_stream_is_caught_with_checkpoints_and_not_without()
+    {
+        await TamperAsync("DELETE FROM journal WHERE persistence_id LIKE 'audit-127.0.0.1:%'");
+        var output = await CaughtOnlyWithCheckpointsAsync();
+        Assert.Matches(@"^DELETED: stream audit-127\.0\.0\.1:\d+-\d+ is not in the journal, but the checkpoint of \S+Z by \S+ \(line \d+\) signed sequence \d+, \d+ events", output);
+    }
+
+    [Fact]
+    public async Task A_history_rewritten_forward_from_an_edited_row_is_caught_with_checkpoints_and_not_without()
+    {
+        await TamperAsync("SELECT 1"); // the copy
+        await RewriteAsync("relay-accepted.v1", "\"account\":\"alice\"", "\"account\":\"bobby\"");
+        var output = await CaughtOnlyWithCheckpointsAsync();
+        Assert.Matches(@"^REWRITTEN: stream audit-127\.0\.0\.1:\d+-\d+, sequence \d+: hash [0-9a-f]{12}… is not [0-9a-f]{12}…, signed in the checkpoint of \S+Z by \S+ \(line \d+\)", output);
+    }
+
+    /// <summary>What someone with write access to the database can do: edit a row, then recompute its hash and every later one.</summary>
+    private async Task RewriteAsync(string manifest, string from, string to)
+    {
+        await using var db = new SqliteConnection($"Data Source={Path.Combine(Path.GetDirectoryName(_config)!, "mailactors.db")};Pooling=false");
+        await db.OpenAsync();
+        await using var find = db.CreateCommand();
+        find.CommandText = $"SELECT persistence_id, sequence_number FROM journal WHERE manifest = '{manifest}'";
+        string stream;
+        long edited;
+        await using (var r = await find.ExecuteReaderAsync())
+        {
+            Assert.True(await r.ReadAsync());
+            (stream, edited) = (r.GetString(0), r.GetInt64(1));
+        }
+        var rows = new List<(long Seq, string Manifest, string Fact, string Prev)>();
+        await using (var read = db.CreateCommand())
+        {
+            read.CommandText = "SELECT sequence_number, manifest, message FROM journal WHERE persistence_id = $p AND sequence_number >= $s ORDER BY sequence_number";
+            read.Parameters.AddWithValue("$p", stream);
+            read.Parameters.AddWithValue("$s", edited);
+            await using var r = await read.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                var stored = JsonDocument.Parse((byte[])r[2]).RootElement;
+                rows.Add((r.GetInt64(0), r.GetString(1), stored.GetProperty("fact").GetRawText(), stored.GetProperty("prev").GetString()!));
+            }
+        }
+        var prev = rows[0].Prev;
+        foreach (var (seq, rowManifest, fact, _) in rows)
+        {
+            var json = seq == edited ? fact.Replace(from, to) : fact;
+            Assert.True(seq != edited || json != fact, "the edit changed the row");
+            var hash = MailActors.Audit.Chained.HashOf(prev, rowManifest, System.Text.Encoding.UTF8.GetBytes(json));
+            await using var write = db.CreateCommand();
+            write.CommandText = "UPDATE journal SET message = $m WHERE persistence_id = $p AND sequence_number = $s";
+            write.Parameters.AddWithValue("$m", System.Text.Encoding.UTF8.GetBytes($"{{\"prev\":\"{prev}\",\"hash\":\"{hash}\",\"fact\":{json}}}"));
+            write.Parameters.AddWithValue("$p", stream);
+            write.Parameters.AddWithValue("$s", seq);
+            Assert.Equal(1, await write.ExecuteNonQueryAsync());
+            prev = hash;
+        }
     }
 
     [Fact]
@@ -265,6 +462,6 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
         await db.OpenAsync();
         await using var command = db.CreateCommand();
         command.CommandText = sql;
-        Assert.True(await command.ExecuteNonQueryAsync() > 0, "the tampering changed a row");
+        Assert.True(sql == "SELECT 1" || await command.ExecuteNonQueryAsync() > 0, "the tampering changed a row");
     }
 }

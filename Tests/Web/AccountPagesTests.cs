@@ -213,7 +213,8 @@ public sealed partial class AccountPagesTests(WebServerFixture fixture) : IClass
         await using var journal = AuditJournal.On(Server.System);
         var facts = new List<T>();
         foreach (var stream in await journal.StreamsAsync())
-            facts.AddRange((await journal.ReadAsync(stream)).Select(e => e.Link?.Fact).OfType<T>());
+            await foreach (var entry in journal.ReadAsync(stream))
+                if (entry.Link?.Fact is T fact) facts.Add(fact);
         return facts;
     }
 }
