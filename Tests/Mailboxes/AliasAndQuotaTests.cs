@@ -97,4 +97,28 @@ public sealed class AliasAndQuotaTests : IAsyncLifetime
         var bySize = await Assert.ThrowsAsync<SmtpCommandException>(() => SendFromOutsideAsync("bob@example.test"));
         Assert.Equal(SmtpStatusCode.InsufficientStorage, bySize.StatusCode);
     }
+
+    [Fact]
+    public async Task A_disabled_account_refuses_with_550_5_2_1_directly_and_alone_behind_an_alias_and_the_catch_all_never_takes_its_mail()
+    {
+        await Cli("alias", "add", "*@example.test", "bob");
+        await Cli("alias", "add", "both@example.test", "alice", "bob");
+        await Cli("alias", "add", "solo@example.test", "alice");
+        await Cli("user", "disable", "alice");
+
+        var direct = await Assert.ThrowsAsync<SmtpCommandException>(() => SendFromOutsideAsync("alice@example.test"));
+        Assert.Equal(SmtpStatusCode.MailboxUnavailable, direct.StatusCode);
+        Assert.Contains("5.2.1", direct.Message);
+        var alone = await Assert.ThrowsAsync<SmtpCommandException>(() => SendFromOutsideAsync("solo@example.test"));
+        Assert.Contains("5.2.1", alone.Message);
+        Assert.Equal(0, await CountAsync("bob")); // the catch-all took neither: alice is still an account
+
+        await SendFromOutsideAsync("both@example.test"); // the live member still gets the alias's mail
+        Assert.Equal(1, await CountAsync("bob"));
+        Assert.Equal(0, await CountAsync("alice"));
+
+        await Cli("user", "enable", "alice");
+        await SendFromOutsideAsync("solo@example.test");
+        Assert.Equal(1, await CountAsync("alice"));
+    }
 }
