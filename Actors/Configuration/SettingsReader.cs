@@ -83,7 +83,8 @@ public static partial class SettingsReader
             AdminHttp: Str(c, "admin.http"),
             Relay: Relay(c),
             ClusterTls: ClusterTls(c, dataDir),
-            Audit: Audit(c, dataDir)) { Accounts = AccountSources(c) };
+            Audit: Audit(c, dataDir))
+        { Accounts = AccountSources(c) };
     }
 
     /// <summary>Whether the files exist is checked when a node starts (the CLI makes them with these same settings).</summary>

@@ -1,9 +1,9 @@
-using MailActors.Accounts;
 using System.Net;
 using System.Text;
 using CsCheck;
 using DotNetty.Buffers;
 using DotNetty.Transport.Channels.Embedded;
+using MailActors.Accounts;
 using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
