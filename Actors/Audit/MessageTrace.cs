@@ -73,6 +73,12 @@ public sealed class MessageTrace(string messageId)
 
     private static int Order(string what) => what switch
     {
-        "login" => 0, "accepted" => 1, "delivered" => 2, "relayed" => 3, "bounced" => 3, "retrieved" => 4, _ => 5,
+        "login" => 0,
+        "accepted" => 1,
+        "delivered" => 2,
+        "relayed" => 3,
+        "bounced" => 3,
+        "retrieved" => 4,
+        _ => 5,
     };
 }

@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
 using System.Net;
 using Akka.Actor;
-using Akka.Pattern;
 using Akka.DistributedData;
 using Akka.Event;
+using Akka.Pattern;
 using Akka.Persistence;
 using MailActors.Audit;
 using static MailActors.Grants.GrantLedgerProtocol;

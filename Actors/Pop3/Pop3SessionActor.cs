@@ -194,12 +194,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     /// <summary>The session's one audit fact: what it retrieved, and what its QUIT deleted (docs/spec.md §8).</summary>
     protected override void PostStop()
     {
-        var account = _state switch
-        {
-            Pop3State.Transaction t => t.Account,
-            Pop3State.Closed c => c.Account,
-            _ => null,
-        };
+        var account = Pop3State.AccountOf(_state);
         var deleted = _ended == "quit" ? _deleting : [];
         if (account is not null && _activity.Fact(account, deleted, _ended, Client.ToString(), Session.ListenerName, Session.Node, DateTime.UtcNow) is { } fact)
             Session.Facts.Record(fact);
@@ -210,19 +205,8 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     protected override void Release()
     {
         foreach (var (kind, repeats) in _refusals.Drain()) RecordRepeats(kind, repeats);
-        var locked = _state switch
-        {
-            Pop3State.Transaction t => t.Account,
-            Pop3State.Closed { HoldsLock: true } c => c.Account,
-            _ => null,
-        };
-        if (locked is not null) deps.Mailboxes.Tell(new MailboxProtocol.Release(locked, Self));
+        if (Pop3State.LockedAccountOf(_state) is { } locked) deps.Mailboxes.Tell(new MailboxProtocol.Release(locked, Self));
     }
 
-    protected override string EndFields() => "user=" + (_state switch
-    {
-        Pop3State.Transaction t => t.Account,
-        Pop3State.Closed c => c.Account,
-        _ => null,
-    } ?? "-");
+    protected override string EndFields() => "user=" + (Pop3State.AccountOf(_state) ?? "-");
 }

@@ -29,4 +29,20 @@ public abstract record Pop3State(Pop3Connection Connection, int BadCommands)
     public sealed record Closed(Pop3Connection Connection, string? Account = null, bool HoldsLock = false) : Pop3State(Connection, 0);
 
     public static Authorization Start(Pop3Connection connection) => new(connection, null, false);
+
+    /// <summary>Who logged in on this session, if anyone.</summary>
+    public static string? AccountOf(Pop3State? state) => state switch
+    {
+        Transaction t => t.Account,
+        Closed c => c.Account,
+        _ => null,
+    };
+
+    /// <summary>The mailbox the session still holds locked: in TRANSACTION, or closed before its UPDATE released it.</summary>
+    public static string? LockedAccountOf(Pop3State? state) => state switch
+    {
+        Transaction t => t.Account,
+        Closed { HoldsLock: true } c => c.Account,
+        _ => null,
+    };
 }

@@ -31,11 +31,11 @@ public static class OwnAddresses
         try
         {
             foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
-            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
-            {
-                var a = unicast.Address;
-                addresses.Add(a.IsIPv6LinkLocal ? new IPAddress(a.GetAddressBytes()) : a); // without the scope id
-            }
+                foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+                {
+                    var a = unicast.Address;
+                    addresses.Add(a.IsIPv6LinkLocal ? new IPAddress(a.GetAddressBytes()) : a); // without the scope id
+                }
         }
         catch (NetworkInformationException)
         {

@@ -6,8 +6,8 @@ using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
 using MailActors.Sessions;
-using static MailActors.Smtp.SmtpState;
 using static MailActors.Smtp.SmtpEffect;
+using static MailActors.Smtp.SmtpState;
 
 namespace MailActors.Smtp;
 

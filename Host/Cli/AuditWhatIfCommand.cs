@@ -1,6 +1,6 @@
-using System.Net;
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using System.Text.Json.Nodes;
 using Akka.Configuration;
 using MailActors.Audit;

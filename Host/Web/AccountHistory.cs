@@ -25,19 +25,19 @@ public sealed class AccountHistory(ActorSystem system, IActorRef grants)
         await using (var journal = AuditJournal.On(system))
         {
             foreach (var stream in await journal.StreamsAsync())
-            await foreach (var entry in journal.ReadAsync(stream))
-                switch (entry.Link?.Fact)
-                {
-                    case AuthSucceeded s when Same(s.Account, account):
-                        logins.Add(new Login(s.At, s.Address, s.Listener, s.Mechanism, true, null));
-                        break;
-                    case AuthFailed f when Same(f.Account, account):
-                        logins.Add(new Login(f.At, f.Address, f.Listener, f.Mechanism, false, f.Reason));
-                        break;
-                    case RelayAccepted r when r.Account is { } who && Same(who, account):
-                        messages.Add(r);
-                        break;
-                }
+                await foreach (var entry in journal.ReadAsync(stream))
+                    switch (entry.Link?.Fact)
+                    {
+                        case AuthSucceeded s when Same(s.Account, account):
+                            logins.Add(new Login(s.At, s.Address, s.Listener, s.Mechanism, true, null));
+                            break;
+                        case AuthFailed f when Same(f.Account, account):
+                            logins.Add(new Login(f.At, f.Address, f.Listener, f.Mechanism, false, f.Reason));
+                            break;
+                        case RelayAccepted r when r.Account is { } who && Same(who, account):
+                            messages.Add(r);
+                            break;
+                    }
         }
         var live = (await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, TimeSpan.FromSeconds(5))).Grants
             .Where(g => Same(g.Account, account)).OrderByDescending(g => g.IssuedAt).ToList();

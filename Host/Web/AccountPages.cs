@@ -1,12 +1,12 @@
 using System.Net;
 using Akka.Actor;
+using MailActors.Accounts;
 using MailActors.Audit;
 using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
 using MailActors.Pop3;
 using MailActors.Storage;
-using MailActors.Accounts;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;

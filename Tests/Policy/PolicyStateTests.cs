@@ -125,7 +125,10 @@ public sealed class PolicyStateTests
 
         enforced.Enforce(LivePolicy.FromSettings(settings) with
         {
-            Version = 2, Internal = ["127.0.0.2/32"], AllowStlsOutside = false, GrantWindow = TimeSpan.FromMinutes(10),
+            Version = 2,
+            Internal = ["127.0.0.2/32"],
+            AllowStlsOutside = false,
+            GrantWindow = TimeSpan.FromMinutes(10),
         });
 
         Assert.Equal(Zone.Inside, enforced.Current.Classifier.Classify(outside));

@@ -5,8 +5,8 @@ using MailActors.Grants;
 using MailActors.Policy;
 using MailActors.Sessions;
 using MailActors.Smtp;
-using MailActors.Tests.Support;
 using MailActors.Tests.Pop3;
+using MailActors.Tests.Support;
 using static MailActors.Smtp.SmtpEffect;
 
 namespace MailActors.Tests.Smtp;
