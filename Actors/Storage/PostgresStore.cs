@@ -138,8 +138,10 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
         await using var c = await DataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         var (bytes, messages) = (0L, 0L);
-        await using (var delete = new NpgsqlCommand("DELETE FROM messages WHERE account = $1 AND id = ANY($2) RETURNING size", c, tx)
-                     { Parameters = { new() { Value = account }, new() { Value = ids.ToArray() } } })
+        await using var delete = new NpgsqlCommand("DELETE FROM messages WHERE account = $1 AND id = ANY($2) RETURNING size", c, tx)
+        {
+            Parameters = { new() { Value = account }, new() { Value = ids.ToArray() } },
+        };
         await using (var r = await delete.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
