@@ -16,7 +16,7 @@ public sealed class StartLogTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>The lines of a normal start, up to the grant ledger's recovery (the last thing a start logs).</summary>
+    /// <summary>The lines of a normal start, up to the listeners bound and the grant ledger recovered (either comes last).</summary>
     private async Task<List<string>> StartLinesAsync(string format)
     {
         var config = Path.Combine(_dir, "mail.conf");
@@ -32,7 +32,8 @@ public sealed class StartLogTests : IDisposable
         using var server = ServerProcess.Start(config, lines.Enqueue, "serve");
         try
         {
-            await Eventually.AssertAsync(() => Task.FromResult(lines.Any(l => l.Contains("Grant ledger recovered"))),
+            await Eventually.AssertAsync(() => Task.FromResult(lines.Any(l => l.Contains("Grant ledger recovered")) &&
+                                                               lines.Any(l => l.Contains("Listening: "))),
                 "the node has started", TimeSpan.FromSeconds(90));
             return lines.ToList();
         }
