@@ -13,6 +13,8 @@ root.Subcommands.Add(GrantsCommand.Build());
 root.Subcommands.Add(StatusCommand.Build());
 root.Subcommands.Add(AuditCommand.Build());
 root.Subcommands.Add(QueueCommand.Build());
+root.Subcommands.Add(AliasCommand.Build());
+root.Subcommands.Add(ImportCommand.Build());
 root.Subcommands.Add(DnsCommand.Build());
 root.Subcommands.Add(PolicyCommand.Build());
 

@@ -25,6 +25,9 @@ public sealed record MailActorsSettings(
     public int PortOf(ListenerKind kind) => Listeners[kind].Port;
 
     public AccountSourceSettings Accounts { get; init; } = AccountSourceSettings.Local;
+
+    /// <summary>docs/spec.md §4: the quota of an account without its own.</summary>
+    public Quotas.Quota DefaultQuota { get; init; } = Quotas.Quota.Unlimited;
 }
 
 public sealed record NetworkSettings(

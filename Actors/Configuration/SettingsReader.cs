@@ -84,7 +84,10 @@ public static partial class SettingsReader
             Relay: Relay(c),
             ClusterTls: ClusterTls(c, dataDir),
             Audit: Audit(c, dataDir))
-        { Accounts = AccountSources(c) };
+        {
+            Accounts = AccountSources(c),
+            DefaultQuota = new Quotas.Quota(Bytes(c, "accounts.default-quota.size"), NotNegative(c, "accounts.default-quota.messages")),
+        };
     }
 
     /// <summary>Whether the files exist is checked when a node starts (the CLI makes them with these same settings).</summary>

@@ -27,8 +27,8 @@ public static class MessageComposer
             if (FindHeader(body, "Date") is null) headers.Append($"Date: {Rfc5322Date(now)}\r\n");
         }
         var relayCopy = Concat(Encoding.Latin1.GetBytes(headers.ToString()), body);
-        var local = envelope.Recipients.Where(r => r.LocalAccount is not null).Select(r => r.LocalAccount!).Distinct().ToList();
-        var relayed = envelope.Relayed.Select(r => r.Address.ToString()).ToList();
+        var local = envelope.LocalAccounts.ToList();
+        var relayed = envelope.Relayed.Select(r => r.Address.ToString()).Concat(envelope.Forwards).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var localCopy = local.Count == 0 ? [] : Concat(Encoding.Latin1.GetBytes($"Return-Path: <{envelope.Sender}>\r\n"), relayCopy);
         var relayAccount = envelope.Relayed.Select(r => r.Relay?.Account).FirstOrDefault(a => a is not null) ?? envelope.SenderPermit?.Account;
         return new IncomingMessage(queueId, messageId, envelope.Sender, local, localCopy, relayed, relayed.Count == 0 ? [] : relayCopy,

@@ -10,7 +10,7 @@ public abstract record SmtpEffect
     /// <summary>Write the reply, then negotiate TLS; discard whatever the client pipelined meanwhile.</summary>
     public sealed record StartTls(string ReadyReply) : SmtpEffect;
 
-    /// <summary>Does this local account exist? Answer with <see cref="SmtpMachine.RecipientChecked"/>.</summary>
+    /// <summary>What does this local address reach (an account, an alias's expansion, a full mailbox)? Answer with <see cref="SmtpMachine.RecipientChecked"/>.</summary>
     public sealed record FindRecipient(SmtpAddress Address, string Account) : SmtpEffect;
 
     /// <summary>Ask the grant ledger whether a grant covers the client now; answer with <see cref="SmtpMachine.GrantChecked"/>.

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using MailActors.Accounts;
+using MailActors.Aliases;
 using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
@@ -136,12 +137,15 @@ public static class SmtpMachine
         return new SmtpStep(s, new CheckGrant(envelope.Sender, recipient));
     }
 
-    /// <summary>The account lookup's answer to <see cref="FindRecipient"/>; mail goes to <paramref name="found"/>'s mailbox.</summary>
-    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, MailboxLookup found) => (s, found.Status) switch
+    /// <summary>The store's answer to <see cref="FindRecipient"/>, an account (its canonical mailbox) or an alias expanded (docs/spec.md §4).</summary>
+    public static SmtpStep RecipientChecked(SmtpState s, FindRecipient asked, RecipientResolution answer) => (s, answer) switch
     {
-        (InTransaction t, RecipientStatus.Active) => Add(t, new Recipient(asked.Address, found.Mailbox, null)),
-        (InTransaction, RecipientStatus.Disabled) => Refuse(s, SmtpReply.RecipientDisabled(asked.Address.ToString())),
-        (InTransaction, RecipientStatus.Unknown) => Error(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        (InTransaction t, RecipientResolution.Deliver { Accounts: [var account], Forwards: [] }) => Add(t, new Recipient(asked.Address, account, null)),
+        (InTransaction t, RecipientResolution.Deliver alias) =>
+            Add(t, new Recipient(asked.Address, null, null, new AliasExpansion(alias.Accounts, alias.Forwards))),
+        (InTransaction, RecipientResolution.Unknown) => Error(s, SmtpReply.UnknownUser(asked.Address.ToString())),
+        (InTransaction, RecipientResolution.Disabled) => Refuse(s, SmtpReply.RecipientDisabled(asked.Address.ToString())),
+        (InTransaction, RecipientResolution.Full) => Refuse(s, SmtpReply.MailboxFull(asked.Address.ToString())),
         (InTransaction, _) => Refuse(s, SmtpReply.LookupFailed),
         _ => new SmtpStep(s),
     };
@@ -214,9 +218,10 @@ public static class SmtpMachine
         };
     }
 
-    /// <summary>The outcome of <see cref="Deliver"/>: the queue id once everything is committed, or null when nothing was.</summary>
-    public static SmtpStep Stored(SmtpState s, string? id) =>
-        new(s, new Reply(id is null ? SmtpReply.StorageFailed : SmtpReply.Queued(id)));
+    /// <summary>The outcome of <see cref="Deliver"/>: the queue id once everything is committed, or null when nothing was
+    /// (<paramref name="fullMailbox"/>: because that mailbox filled up after RCPT; nothing is half-delivered).</summary>
+    public static SmtpStep Stored(SmtpState s, string? id, string? fullMailbox = null) =>
+        new(s, new Reply(id is not null ? SmtpReply.Queued(id) : fullMailbox is not null ? SmtpReply.MailboxFull(fullMailbox) : SmtpReply.StorageFailed));
 
     // AUTH (RFC 4954; PLAIN: RFC 4616; LOGIN as every client speaks it)
     private static SmtpStep Auth(Greeted s, SmtpCommand.Auth auth)

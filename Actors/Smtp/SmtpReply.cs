@@ -59,6 +59,8 @@ public static class SmtpReply
     public static string MessageTooBig(long max) => Line($"552 5.3.4 message size exceeds the limit of {max} octets");
     public static readonly string TooManyRecipients = Line("452 4.5.3 too many recipients; send the rest in another message");
     public static string UnknownUser(string address) => Line($"550 5.1.1 <{address}>: no such user here");
+    /// <summary>docs/spec.md §4: a mailbox at or over its quota; temporary, so the sender retries once it is emptied.</summary>
+    public static string MailboxFull(string address) => Line($"452 4.2.2 <{address}>: mailbox full; try again later");
     public static string RecipientDisabled(string address) => Line($"550 5.2.1 <{address}>: mailbox disabled; not accepting mail");
     public static string RelayDenied(string address, string advice) => Line($"554 5.7.1 <{address}>: relay access denied: {advice}");
     public static string LoopsBack(string address) =>

@@ -1,11 +1,12 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Event;
-using MailActors.Accounts;
+using MailActors.Aliases;
 using MailActors.Audit;
 using MailActors.Authentication;
 using MailActors.Observability;
 using MailActors.Policy;
+using MailActors.Quotas;
 using MailActors.Sessions;
 using MailActors.Storage;
 using static MailActors.Smtp.SmtpEffect;
@@ -96,14 +97,15 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
     private async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find)
     {
         var (recipients, facts, name) = (deps.Recipients, Session.Facts, Name);
+        var domain = find.Address.Domain.Length > 0 ? find.Address.Domain : state.Connection.LocalDomains[0];
         try
         {
-            return SmtpMachine.RecipientChecked(state, find, await recipients.FindRecipientAsync(find.Account));
+            return SmtpMachine.RecipientChecked(state, find, await recipients.ResolveAsync(find.Account, domain));
         }
         catch (Exception e)
         {
             facts.Fault(name, "recipient lookup", e);
-            return SmtpMachine.RecipientChecked(state, find, new MailboxLookup(RecipientStatus.Unavailable, find.Account));
+            return SmtpMachine.RecipientChecked(state, find, new RecipientResolution.Unavailable());
         }
     }
 
@@ -140,6 +142,11 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
             message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
             await intake.AcceptAsync(message);
         }
+        catch (QuotaReachedException full)
+        {
+            log.Info("smtp {0}: message {1} not stored: mailbox {2} filled up after RCPT", state.Connection.Client, queueId, full.Account);
+            return SmtpMachine.Stored(state, null, full.Account);
+        }
         catch (Exception e)
         {
             session.Facts.Fault(name, $"store of message {queueId}", e);
@@ -148,7 +155,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
         RecordLocalDeliveries(state, deliver.Envelope, message, session);
         if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, session, name);
         MailMetrics.MessageAccepted(session.Node, session.ListenerName, message.LocalAccounts.Count,
-            message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? MechanismNames.Of(RelayMechanism(deliver.Envelope)) : null);
+            message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? RelayMechanismName(deliver.Envelope) : null);
         if (log.IsDebugEnabled)
             log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={session.ListenerName} " +
                       $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
@@ -166,8 +173,8 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
         var c = state.Connection;
         var permit = RelayPermitOf(envelope);
         var fact = new RelayAccepted(message.QueueId, message.MessageId, envelope.Sender, message.RelayRecipients.Count,
-            c.Client.ToString(), session.ListenerName, MechanismNames.Of(RelayMechanism(envelope)), permit.Rule, permit.Account,
-            permit.Grant?.Key, permit.Grant?.IssuedAt, session.Node, DateTime.UtcNow);
+            c.Client.ToString(), session.ListenerName, RelayMechanismName(envelope), permit?.Rule ?? AliasForwardRule, permit?.Account,
+            permit?.Grant?.Key, permit?.Grant?.IssuedAt, session.Node, DateTime.UtcNow);
         try
         {
             await session.Facts.RecordDurablyAsync(fact);
@@ -187,12 +194,20 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
                 state.Connection.Client.ToString(), session.ListenerName, session.Node, now));
     }
 
-    private static RelayPermit RelayPermitOf(Envelope envelope) =>
-        envelope.Relayed.Select(r => r.Relay).FirstOrDefault(p => p is not null) ?? envelope.SenderPermit!;
+    /// <summary>Mail relayed only because a local alias forwards it: the server's own mail, on no permit of the client's.</summary>
+    private const string AliasForwardRule = "alias-forward", AliasMechanism = "alias";
 
-    /// <summary>What let the message's relayed recipients out: a grant, SMTP AUTH, or the client's network.</summary>
-    private static Mechanism RelayMechanism(Envelope envelope) =>
-        RelayPermitOf(envelope) is var permit && permit.Grant is not null ? Mechanism.Grant : permit.Account is not null ? Mechanism.SmtpAuth : Mechanism.Network;
+    private static RelayPermit? RelayPermitOf(Envelope envelope) =>
+        envelope.Relayed.Select(r => r.Relay).FirstOrDefault(p => p is not null) ?? envelope.SenderPermit;
+
+    /// <summary>What let the message's relayed recipients out: a grant, SMTP AUTH, the client's network, or only an alias.</summary>
+    private static string RelayMechanismName(Envelope envelope) => RelayPermitOf(envelope) switch
+    {
+        null => AliasMechanism,
+        { Grant: not null } => MechanismNames.Of(Mechanism.Grant),
+        { Account: not null } => MechanismNames.Of(Mechanism.SmtpAuth),
+        _ => MechanismNames.Of(Mechanism.Network),
+    };
 
     /// <summary>An abandoned DATA transfer's spool file goes with the session.</summary>
     protected override void Release()

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using MailActors.Accounts;
+using MailActors.Aliases;
 using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Sessions;
@@ -12,7 +12,7 @@ public sealed record SmtpSessionDeps(
     SessionContext Session,
     Authenticator Authenticator,
     IGrantLookup GrantLookup,
-    IRecipientLookup Recipients,
+    RecipientResolver Recipients,
     IMailIntake Intake)
 {
     /// <summary>Where DATA past <c>limits.data-in-memory</c> goes (docs/spec.md §14).</summary>

@@ -1,3 +1,4 @@
+using MailActors.Quotas;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -7,7 +8,9 @@ namespace MailActors.Storage;
 /// SMTP's durable intake on PostgreSQL: each message's local copies and outbound queue rows in one transaction,
 /// group-committed as on SQLite. PostgreSQL takes concurrent writers, so a few committers run side by side, each
 /// with its own connection; a message goes to one of them, and its task completes only after that committer's
-/// transaction has committed.
+/// transaction has committed. Each local copy is counted against its mailbox's quota in the same transaction, under
+/// the account row's lock, so the quota holds however many nodes deliver at once (docs/spec.md §4); a full mailbox
+/// fails the message with <see cref="QuotaReachedException"/> and nothing of it is stored.
 /// </summary>
 public sealed class PostgresIntake : IMailIntake, IDisposable
 {
@@ -15,10 +18,11 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
     private readonly Committer[] _committers;
     private int _next;
 
-    public PostgresIntake(NpgsqlDataSource dataSource, int committers = 4)
+    public PostgresIntake(NpgsqlDataSource dataSource, int committers = 4, Quota? defaultQuota = null)
     {
         _dataSource = dataSource;
-        _committers = Enumerable.Range(1, committers).Select(i => new Committer(dataSource, $"postgres-intake-{i}")).ToArray();
+        _committers = Enumerable.Range(1, committers)
+            .Select(i => new Committer(dataSource, $"postgres-intake-{i}", defaultQuota ?? Quota.Unlimited)).ToArray();
     }
 
     public Task AcceptAsync(IncomingMessage message, CancellationToken ct = default) =>
@@ -56,12 +60,14 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
     private sealed class Committer : IDisposable
     {
         private readonly NpgsqlDataSource _dataSource;
+        private readonly Quota _defaultQuota;
         private NpgsqlConnection? _connection;
         public GroupCommitter<IncomingMessage> Group { get; }
 
-        public Committer(NpgsqlDataSource dataSource, string name)
+        public Committer(NpgsqlDataSource dataSource, string name, Quota defaultQuota)
         {
             _dataSource = dataSource;
+            _defaultQuota = defaultQuota;
             Group = new GroupCommitter<IncomingMessage>(name, Write);
         }
 
@@ -74,12 +80,17 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
                 using var tx = _connection.BeginTransaction();
                 var now = DateTime.UtcNow;
                 using var batch = new NpgsqlBatch(_connection, tx);
+                var accounts = messages.SelectMany(m => m.LocalAccounts).ToList();
+                if (accounts.Count > 0) batch.BatchCommands.Add(PostgresUsage.Lock(accounts));
                 foreach (var m in messages)
                 {
                     foreach (var (account, uidl) in m.LocalAccounts.Zip(m.LocalUidls))
+                    {
                         batch.BatchCommands.Add(Command(
                             "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($1, $2, $3, $4, $5, $6)",
                             account, uidl, (long)m.LocalCopy.Length, now, m.EnvelopeFrom, m.LocalCopy));
+                        batch.BatchCommands.Add(PostgresUsage.AddWithinQuota(account, m.LocalCopy.Length, _defaultQuota));
+                    }
                     if (m.RelayRecipients.Count == 0) continue;
                     // The recipients join their message by queue id, so the whole message is one round trip.
                     batch.BatchCommands.Add(Command(
@@ -91,16 +102,27 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
                         "SELECT m.id, r.recipient, $3 FROM outbound_messages m, unnest($2::text[]) WITH ORDINALITY AS r (recipient, n) WHERE m.queue_id = $1 ORDER BY r.n",
                         m.QueueId, m.RelayRecipients.ToArray(), now));
                 }
-                batch.ExecuteNonQuery();
+                ThrowIfAnyMailboxFull(batch);
                 tx.Commit();
             }
-            catch
+            catch (Exception e) when (e is not QuotaReachedException)
             {
                 // A broken connection is not reused.
                 _connection.Dispose();
                 _connection = null;
                 throw;
             }
+        }
+
+        /// <summary>Runs the batch; the quota counts answer (within, name) rows, and one false fails it (rolled back by the caller).</summary>
+        private static void ThrowIfAnyMailboxFull(NpgsqlBatch batch)
+        {
+            using var r = batch.ExecuteReader();
+            do
+            {
+                while (r.Read())
+                    if (r.FieldCount == 2 && !r.GetBoolean(0)) throw new QuotaReachedException(r.GetString(1));
+            } while (r.NextResult());
         }
 
         private static NpgsqlBatchCommand Command(string sql, params object?[] values)

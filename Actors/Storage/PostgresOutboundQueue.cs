@@ -99,6 +99,8 @@ public sealed class PostgresOutboundQueue(NpgsqlDataSource dataSource) : IOutbou
                                  "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES (@account, @uidl, @size, @now, '', @body)",
                                  ("account", local.Account), ("uidl", Uidl.New()), ("size", (long)local.Message.Length), ("now", now), ("body", local.Message)))
                     await cmd.ExecuteNonQueryAsync(ct);
+                await using (var count = Command(c, tx, UsageSql.Add, ("account", local.Account), ("bytes", (long)local.Message.Length)))
+                    await count.ExecuteNonQueryAsync(ct);
                 break;
             case BounceDelivery.Outbound outbound:
                 await using (var cmd = Command(c, tx,

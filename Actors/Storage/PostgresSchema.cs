@@ -67,6 +67,25 @@ public static class PostgresSchema
         """
         ALTER TABLE accounts ADD COLUMN state text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled'));
         """,
+        // 5: mailboxes (docs/spec.md §4), as on SQLite: UIDLs unique per mailbox, import keys, quotas and usage, aliases
+        """
+        ALTER TABLE messages DROP CONSTRAINT messages_uidl_key;
+        ALTER TABLE messages ADD CONSTRAINT messages_account_uidl_key UNIQUE (account, uidl);
+        ALTER TABLE messages ADD COLUMN import_key text;
+        ALTER TABLE messages ADD CONSTRAINT messages_account_import_key_key UNIQUE (account, import_key);
+        ALTER TABLE accounts ADD COLUMN quota_bytes bigint;
+        ALTER TABLE accounts ADD COLUMN quota_messages bigint;
+        ALTER TABLE accounts ADD COLUMN used_bytes bigint NOT NULL DEFAULT 0;
+        ALTER TABLE accounts ADD COLUMN used_messages bigint NOT NULL DEFAULT 0;
+        UPDATE accounts a SET used_bytes = u.bytes, used_messages = u.n
+            FROM (SELECT account, SUM(size) AS bytes, COUNT(*) AS n FROM messages GROUP BY account) u WHERE u.account = a.name;
+        CREATE TABLE aliases (
+            address  text NOT NULL,
+            position integer NOT NULL,
+            target   text NOT NULL,
+            PRIMARY KEY (address, position)
+        );
+        """,
     ];
 
     /// <summary>

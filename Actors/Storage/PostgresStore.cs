@@ -91,13 +91,21 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
         return deleted;
     }
 
+    /// <summary>An administrator's delivery (<c>mailactors deliver</c>): counted in the mailbox's usage, not refused for quota.</summary>
     public async Task<StoredMessageInfo> DeliverAsync(string account, ReadOnlyMemory<byte> message, string? envelopeFrom, CancellationToken ct = default)
     {
         var uidl = Uidl.New();
-        await using var cmd = Command(
-            "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            account, uidl, (long)message.Length, DateTime.UtcNow, envelopeFrom, message.ToArray());
-        var id = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        await using var c = await DataSource.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(c, tx);
+        var insert = new NpgsqlBatchCommand(
+            "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id");
+        foreach (var v in new object?[] { account, uidl, (long)message.Length, DateTime.UtcNow, envelopeFrom, message.ToArray() })
+            insert.Parameters.Add(Parameter(v));
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(PostgresUsage.Add(account, message.Length));
+        var id = (long)(await batch.ExecuteScalarAsync(ct))!;
+        await tx.CommitAsync(ct);
         return new StoredMessageInfo(id, uidl, message.Length);
     }
 
@@ -127,9 +135,24 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
     public async Task DeleteMessagesAsync(string account, IReadOnlyCollection<long> ids, CancellationToken ct = default)
     {
         if (ids.Count == 0) return;
-        // One statement is one transaction: every id goes, or none.
-        await using var cmd = Command("DELETE FROM messages WHERE account = $1 AND id = ANY($2)", account, ids.ToArray());
-        await cmd.ExecuteNonQueryAsync(ct);
+        await using var c = await DataSource.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var (bytes, messages) = (0L, 0L);
+        await using var delete = new NpgsqlCommand("DELETE FROM messages WHERE account = $1 AND id = ANY($2) RETURNING size", c, tx)
+        {
+            Parameters = { new() { Value = account }, new() { Value = ids.ToArray() } },
+        };
+        await using (var r = await delete.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                bytes += r.GetInt64(0);
+                messages++;
+            }
+        }
+        await using var batch = new NpgsqlBatch(c, tx) { BatchCommands = { PostgresUsage.Remove(account, bytes, messages) } };
+        await batch.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     public void Dispose() => DataSource.Dispose();
@@ -137,10 +160,12 @@ public sealed class PostgresStore : IAccountStore, IMessageStore, IDisposable
     private NpgsqlCommand Command(string sql, params object?[] values)
     {
         var cmd = DataSource.CreateCommand(sql);
-        foreach (var v in values)
-            cmd.Parameters.Add(v is null ? new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = DBNull.Value } : new NpgsqlParameter { Value = v });
+        foreach (var v in values) cmd.Parameters.Add(Parameter(v));
         return cmd;
     }
+
+    private static NpgsqlParameter Parameter(object? v) =>
+        v is null ? new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = DBNull.Value } : new NpgsqlParameter { Value = v };
 
     private static StoredAccount ReadAccount(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<byte[]>(2), r.GetFieldValue<DateTime>(3),

@@ -1,17 +1,25 @@
+using MailActors.Quotas;
 using Microsoft.Data.Sqlite;
 
 namespace MailActors.Storage;
 
-/// <summary>SMTP's durable intake on SQLite: local copies and outbound queue entries, group-committed.</summary>
+/// <summary>
+/// SMTP's durable intake on SQLite: local copies and outbound queue entries, group-committed. Each local copy is counted
+/// against its mailbox's quota in the same transaction; a full mailbox fails the message with
+/// <see cref="QuotaReachedException"/> and nothing of it is stored (docs/spec.md §4).
+/// </summary>
 public sealed class SqliteIntake : IMailIntake, IDisposable
 {
     private readonly Func<SqliteConnection> _connect;
     private readonly GroupCommitter<IncomingMessage> _committer;
     private SqliteConnection? _writer;
 
-    public SqliteIntake(Func<SqliteConnection> connect)
+    private readonly Quota _defaultQuota;
+
+    public SqliteIntake(Func<SqliteConnection> connect, Quota? defaultQuota = null)
     {
         _connect = connect;
+        _defaultQuota = defaultQuota ?? Quota.Unlimited;
         _committer = new GroupCommitter<IncomingMessage>("sqlite-intake", Write);
     }
 
@@ -34,6 +42,7 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
                         ("$account", account), ("$uidl", uidl), ("$size", m.LocalCopy.Length), ("$now", now),
                         ("$from", m.EnvelopeFrom), ("$body", m.LocalCopy));
                     insert.ExecuteNonQuery();
+                    SqliteUsage.AddWithinQuota(tx, account, m.LocalCopy.Length, _defaultQuota);
                 }
                 if (m.RelayRecipients.Count == 0) continue;
                 using var queued = Command(tx,
@@ -52,7 +61,7 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
             }
             tx.Commit();
         }
-        catch
+        catch (Exception e) when (e is not QuotaReachedException)
         {
             // A broken connection is not reused.
             _writer.Dispose();

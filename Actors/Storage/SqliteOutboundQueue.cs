@@ -164,6 +164,11 @@ public sealed class SqliteOutboundQueue : IOutboundQueue, IDisposable
                            "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($account, $uidl, $size, $now, '', $body)",
                            ("$account", local.Account), ("$uidl", Uidl.New()), ("$size", local.Message.Length), ("$now", now), ("$body", local.Message)))
                     cmd.ExecuteNonQuery();
+                using (var count = SqliteUsage.Add(c, local.Account, local.Message.Length)) // counted; a bounce is never refused for quota
+                {
+                    count.Transaction = tx;
+                    count.ExecuteNonQuery();
+                }
                 break;
             case BounceDelivery.Outbound outbound:
                 long message;

@@ -59,6 +59,45 @@ public static class SqliteSchema
         """
         ALTER TABLE accounts ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled'));
         """,
+        // 5: mailboxes (docs/spec.md §4): UIDLs unique per mailbox, not overall, since imported Dovecot UIDLs repeat across
+        // mailboxes; import_key names an imported message's source, so re-running an import adds nothing twice; quotas with
+        // usage counters kept in the same transaction as every insert and delete; aliases, one row per target, in order.
+        // SQLite cannot drop an inline UNIQUE, so messages is rebuilt, keeping its AUTOINCREMENT high-water mark.
+        """
+        CREATE TABLE messages_v5 (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            account       TEXT NOT NULL,
+            uidl          TEXT NOT NULL,
+            size          INTEGER NOT NULL,
+            received_utc  TEXT NOT NULL,
+            envelope_from TEXT,
+            body          BLOB NOT NULL,
+            import_key    TEXT,
+            UNIQUE (account, uidl),
+            UNIQUE (account, import_key)
+        );
+        INSERT INTO messages_v5 (id, account, uidl, size, received_utc, envelope_from, body)
+            SELECT id, account, uidl, size, received_utc, envelope_from, body FROM messages;
+        INSERT INTO sqlite_sequence (name, seq) SELECT 'messages_v5', seq FROM sqlite_sequence WHERE name = 'messages'
+            AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'messages_v5');
+        UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)) WHERE name = 'messages_v5';
+        DROP TABLE messages;
+        ALTER TABLE messages_v5 RENAME TO messages;
+        CREATE INDEX ix_messages_account ON messages (account, id);
+        ALTER TABLE accounts ADD COLUMN quota_bytes INTEGER;
+        ALTER TABLE accounts ADD COLUMN quota_messages INTEGER;
+        ALTER TABLE accounts ADD COLUMN used_bytes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE accounts ADD COLUMN used_messages INTEGER NOT NULL DEFAULT 0;
+        UPDATE accounts SET
+            used_bytes = (SELECT COALESCE(SUM(size), 0) FROM messages m WHERE m.account = accounts.name),
+            used_messages = (SELECT COUNT(*) FROM messages m WHERE m.account = accounts.name);
+        CREATE TABLE aliases (
+            address  TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            target   TEXT NOT NULL,
+            PRIMARY KEY (address, position)
+        );
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

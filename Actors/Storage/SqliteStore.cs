@@ -117,15 +117,22 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         return deleted;
     }
 
+    /// <summary>An administrator's delivery (<c>mailactors deliver</c>): counted in the mailbox's usage, not refused for quota.</summary>
     public async Task<StoredMessageInfo> DeliverAsync(string account, ReadOnlyMemory<byte> message, string? envelopeFrom, CancellationToken ct = default)
     {
         await using var c = Connect();
+        await using var tx = c.BeginTransaction();
         var uidl = Uidl.New();
         await using var cmd = Command(c,
             "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($account, $uidl, $size, $now, $from, $body) RETURNING id",
             ("$account", account), ("$uidl", uidl), ("$size", message.Length), ("$now", Now()),
             ("$from", (object?)envelopeFrom ?? DBNull.Value), ("$body", message.ToArray()));
+        cmd.Transaction = tx;
         var id = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        await using var count = SqliteUsage.Add(c, account, message.Length);
+        count.Transaction = tx;
+        await count.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
         return new StoredMessageInfo(id, uidl, message.Length);
     }
 
@@ -161,14 +168,20 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         if (ids.Count == 0) return;
         await using var c = Connect();
         await using var tx = c.BeginTransaction();
-        await using var cmd = Command(c, "DELETE FROM messages WHERE account = $account AND id = $id", ("$account", account));
+        await using var cmd = Command(c, "DELETE FROM messages WHERE account = $account AND id = $id RETURNING size", ("$account", account));
         cmd.Transaction = tx;
         var idParameter = cmd.Parameters.Add("$id", SqliteType.Integer);
+        var (bytes, messages) = (0L, 0L);
         foreach (var id in ids)
         {
             idParameter.Value = id;
-            await cmd.ExecuteNonQueryAsync(ct);
+            if (await cmd.ExecuteScalarAsync(ct) is not long size) continue;
+            bytes += size;
+            messages++;
         }
+        await using var count = SqliteUsage.Remove(c, account, bytes, messages);
+        count.Transaction = tx;
+        await count.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
 

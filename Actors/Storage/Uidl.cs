@@ -6,4 +6,7 @@ namespace MailActors.Storage;
 public static class Uidl
 {
     public static string New() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>Whether a UIDL brought from another server can be served as it is (RFC 1939 §7).</summary>
+    public static bool IsValid(string uidl) => uidl.Length is > 0 and <= 70 && uidl.All(ch => ch is >= '!' and <= '~');
 }

@@ -3,6 +3,7 @@ using MailActors.Accounts;
 using MailActors.Accounts.Ldap;
 using MailActors.Host.Admin;
 using MailActors.Host.Server;
+using MailActors.Quotas;
 using MailActors.Storage;
 
 namespace MailActors.Host.Cli;
@@ -68,12 +69,30 @@ public static class UserCommands
         var enable = new Command("enable", "enable a disabled account again") { name };
         enable.SetAction(parse => Run(parse, s => SetStateAsync(parse, s, parse.GetValue(name)!, AccountState.Active)));
 
-        var list = new Command("list", "list accounts");
+        var list = new Command("list", "list accounts, with their state, mailbox usage and quota");
         list.SetAction(parse => Run(parse, async s =>
         {
+            var usage = (await s.Mailboxes.ListMailboxesAsync()).ToDictionary(u => u.Account);
             foreach (var a in await s.Accounts.ListAccountsAsync())
                 Console.WriteLine($"{a.Name}\t{AccountStates.Name(a.State)}\tapop={(a.ApopSecretSealed is null ? "no" : "yes")}\tcreated={a.CreatedUtc:yyyy-MM-ddTHH:mm:ssZ}" +
-                                  (s.Directory is { } directory ? $"\tdirectory={await InDirectoryAsync(directory, a.Name)}" : ""));
+                                  (s.Directory is { } directory ? $"\tdirectory={await InDirectoryAsync(directory, a.Name)}" : "") +
+                                  (usage.TryGetValue(a.Name, out var u) ? "\t" + QuotaText.Usage(u, s.Settings.DefaultQuota) : ""));
+        }));
+
+        var size = new Option<string?>("--size") { Description = "the mailbox's size limit, as 2GiB or 500MiB; 0: no limit; default: the configured default" };
+        var messages = new Option<string?>("--messages") { Description = "the mailbox's message limit; 0: no limit; default: the configured default" };
+        var quota = new Command("quota", "set an account's own quota (docs/spec.md §4); a mailbox at or over it refuses mail with 452 4.2.2") { name, size, messages };
+        quota.SetAction(parse => Run(parse, async s =>
+        {
+            var account = ValidName(parse.GetValue(name)!);
+            var current = await s.Mailboxes.FindMailboxAsync(account) ?? throw NoSuchAccount(account);
+            if (parse.GetValue(size) is null && parse.GetValue(messages) is null) throw new CliError("give --size, --messages or both");
+            var bytes = parse.GetValue(size) is { } sizeText ? QuotaLimit(sizeText, "--size", isSize: true) : current.QuotaBytes;
+            var count = parse.GetValue(messages) is { } countText ? QuotaLimit(countText, "--messages", isSize: false) : current.QuotaMessages;
+            if (!await s.Mailboxes.SetQuotaAsync(account, bytes, count)) throw NoSuchAccount(account);
+            await AdminAudit.RecordAsync(CommonOptions.Load(parse), "user quota", $"{account} size={bytes?.ToString() ?? "default"} messages={count?.ToString() ?? "default"}");
+            var updated = (await s.Mailboxes.FindMailboxAsync(account))!;
+            Console.WriteLine($"quota of {account}: {QuotaText.Usage(updated, s.Settings.DefaultQuota)}");
         }));
 
         user.Subcommands.Add(add);
@@ -83,6 +102,7 @@ public static class UserCommands
         user.Subcommands.Add(disable);
         user.Subcommands.Add(enable);
         user.Subcommands.Add(list);
+        user.Subcommands.Add(quota);
         return user;
     }
 
@@ -152,4 +172,22 @@ public static class UserCommands
     }
 
     private static CliError NoSuchAccount(string account) => new($"no such account: {account}");
+
+    /// <summary>"default" → null; a size read as HOCON reads one (2GiB, 500MB, 1048576); a count as a whole number.</summary>
+    private static long? QuotaLimit(string text, string option, bool isSize)
+    {
+        text = text.Trim();
+        if (text.Equals("default", StringComparison.OrdinalIgnoreCase)) return null;
+        if (!isSize) return long.TryParse(text, out var n) && n >= 0 ? n : throw new CliError($"{option}: \"{text}\" is not a whole number (0: no limit)");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(text, @"^[0-9]+(\.[0-9]+)?\s*[A-Za-z]{0,5}$"))
+            throw new CliError($"{option}: \"{text}\" is not a size (write 2GiB, 500MiB, 0 for no limit, or default)");
+        try
+        {
+            return Akka.Configuration.ConfigurationFactory.ParseString($"v = {text}").GetByteSize("v") ?? throw new FormatException();
+        }
+        catch (Exception e) when (e is not CliError)
+        {
+            throw new CliError($"{option}: \"{text}\" is not a size (write 2GiB, 500MiB, 0 for no limit, or default)");
+        }
+    }
 }

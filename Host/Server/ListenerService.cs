@@ -88,7 +88,8 @@ public sealed class ListenerService(
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
-            var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, services.Recipients, services.Intake);
+            var recipients = new Aliases.RecipientResolver(services.Mailboxes, settings.LocalDomains, settings.DefaultQuota, services.Recipients);
+            var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, recipients, services.Intake);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
                 ImplicitTls: kind == ListenerKind.Submissions, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
                 isTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);

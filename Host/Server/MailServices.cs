@@ -11,6 +11,7 @@ public sealed class MailServices : IDisposable
     public required MailActorsSettings Settings { get; init; }
     public required IAccountStore Accounts { get; init; }
     public required IMessageStore Messages { get; init; }
+    public required IMailboxes Mailboxes { get; init; }
     public required ApopSecretCipher ApopCipher { get; init; }
     public required IMailIntake Intake { get; init; }
     public required IOutboundQueue Outbound { get; init; }
@@ -40,7 +41,8 @@ public sealed class MailServices : IDisposable
                 Settings = settings,
                 Accounts = postgres,
                 Messages = postgres,
-                Intake = new PostgresIntake(postgres.DataSource),
+                Mailboxes = new PostgresMailboxes(postgres.DataSource),
+                Intake = new PostgresIntake(postgres.DataSource, defaultQuota: settings.DefaultQuota),
                 Outbound = new PostgresOutboundQueue(postgres.DataSource),
                 ApopCipher = postgresCipher,
                 Directory = DirectoryOf(settings, postgres, postgresCipher),
@@ -53,7 +55,8 @@ public sealed class MailServices : IDisposable
             Settings = settings,
             Accounts = store,
             Messages = store,
-            Intake = new SqliteIntake(store.Connect),
+            Mailboxes = new SqliteMailboxes(store.Connect),
+            Intake = new SqliteIntake(store.Connect, settings.DefaultQuota),
             Outbound = new SqliteOutboundQueue(store.Connect),
             ApopCipher = cipher,
             Directory = DirectoryOf(settings, store, cipher),

@@ -86,7 +86,7 @@ public sealed class LdapLoginTests : IAsyncLifetime
         Assert.StartsWith("+OK", await raw.CommandAsync($"APOP alice {digest}"));
 
         var list = await MailActorsCli.RunAsync(_server.ConfigFile(), "", "user", "list");
-        Assert.Matches(@"(?m)^alice\tactive\tapop=yes\tcreated=\S+\tdirectory=present$", list.Out);
+        Assert.Matches(@"(?m)^alice\tactive\tapop=yes\tcreated=\S+\tdirectory=present\tsize=[^\t]+\tmessages=[^\t]+$", list.Out);
     }
 
     [SlapdFact]
@@ -131,7 +131,7 @@ public sealed class LdapLoginTests : IAsyncLifetime
         }
         Assert.Equal("-ERR [AUTH] authentication failed", await PopLoginAsync("alice", "alice-password"));
         var list = await MailActorsCli.RunAsync(_server.ConfigFile(), "", "user", "list");
-        Assert.Matches(@"(?m)^alice\tactive\tapop=no\tcreated=\S+\tdirectory=gone$", list.Out);
+        Assert.Matches(@"(?m)^alice\tactive\tapop=no\tcreated=\S+\tdirectory=gone\tsize=[^\t]+\tmessages=[^\t]+$", list.Out);
         Assert.Single(await _server.Services.Messages.ListMessagesAsync("alice"));
 
         await _slapd.AddUserAsync("alice", "alice-password", "alice@example.test");

@@ -3,7 +3,7 @@ using System.Text;
 using CsCheck;
 using DotNetty.Buffers;
 using DotNetty.Transport.Channels.Embedded;
-using MailActors.Accounts;
+using MailActors.Aliases;
 using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
@@ -102,7 +102,7 @@ public sealed class FuzzTests
                         {
                             SmtpEffect.CheckGrant check => SmtpMachine.GrantChecked(step.State, check, GrantFor(grants[i]), failed: false, Now),
                             SmtpEffect.FindRecipient find => SmtpMachine.RecipientChecked(step.State, find,
-                                new MailboxLookup(exists[i] ? RecipientStatus.Active : RecipientStatus.Unknown, find.Account)),
+                                exists[i] ? new RecipientResolution.Deliver([find.Account], []) : new RecipientResolution.Unknown()),
                             SmtpEffect.Authenticate => SmtpMachine.Authenticated(step.State, LoginOutcome.WrongCredentials.Instance),
                             SmtpEffect.StartTls => SmtpMachine.TlsStarted(step.State),
                             SmtpEffect.Deliver => SmtpMachine.Stored(step.State, "Q1"),

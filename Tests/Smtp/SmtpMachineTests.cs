@@ -1,5 +1,5 @@
 using System.Net;
-using MailActors.Accounts;
+using MailActors.Aliases;
 using MailActors.Authentication;
 using MailActors.Grants;
 using MailActors.Policy;
@@ -68,9 +68,40 @@ public sealed class SmtpMachineTests
         var step = Run(Start(Zone.Outside), "EHLO c", "MAIL FROM:<x@far.test>", "RCPT TO:<Alice@EXAMPLE.test>");
         var find = Assert.IsType<FindRecipient>(Assert.Single(step.Effects));
         Assert.Equal("alice", find.Account);
-        Assert.StartsWith("250 2.1.5", Replies(SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Active, "alice"))));
-        Assert.StartsWith("550 5.1.1", Replies(SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Unknown, "alice"))));
-        Assert.StartsWith("451 4.3.0", Replies(SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Unavailable, "alice"))));
+        Assert.StartsWith("250 2.1.5", Replies(SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Deliver(["alice"], []))));
+        Assert.StartsWith("550 5.1.1", Replies(SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Unknown())));
+        Assert.StartsWith("451 4.3.0", Replies(SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Unavailable())));
+        Assert.StartsWith("452 4.2.2 <Alice@example.test>", Replies(SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Full("alice"))));
+    }
+
+    [Fact]
+    public void An_outside_client_without_a_grant_reaches_an_alias_remote_target_but_not_the_remote_address_itself()
+    {
+        var step = Run(Start(Zone.Outside), "EHLO c", "MAIL FROM:<x@far.test>", "RCPT TO:<team@example.test>");
+        var find = Assert.IsType<FindRecipient>(Assert.Single(step.Effects));
+        step = SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Deliver(["alice", "bob"], ["carol@remote.test"]));
+        Assert.StartsWith("250 2.1.5", Replies(step));
+
+        var direct = SmtpMachine.Handle(step.State, "RCPT TO:<carol@remote.test>");
+        Assert.IsType<CheckGrant>(Assert.Single(direct.Effects)); // the forward opened nothing: a remote RCPT still needs a permit
+        var refused = SmtpMachine.GrantChecked(direct.State, (CheckGrant)direct.Effects[0], null, failed: false, Now);
+        Assert.StartsWith("554 5.7.1", Replies(refused));
+
+        var envelope = Assert.IsType<SmtpState.InTransaction>(refused.State).Envelope;
+        Assert.Empty(envelope.Relayed);
+        var message = MessageComposer.Compose(refused.State, envelope, "Subject: s\r\n\r\nhi\r\n"u8.ToArray(), "Q1", DateTimeOffset.UnixEpoch);
+        Assert.Equal(["alice", "bob"], message.LocalAccounts);
+        Assert.Equal(["carol@remote.test"], message.RelayRecipients);
+        Assert.Equal("x@far.test", message.EnvelopeFrom); // forwarded keeping the original envelope sender
+        Assert.Null(message.RelayAccount);
+    }
+
+    [Fact]
+    public void A_mailbox_that_fills_up_between_rcpt_and_commit_gets_452_after_data()
+    {
+        var step = Run(Start(Zone.Inside), "EHLO c");
+        Assert.StartsWith("452 4.2.2 <alice>", Replies(SmtpMachine.Stored(step.State, null, "alice")));
+        Assert.StartsWith("451 4.3.0", Replies(SmtpMachine.Stored(step.State, null)));
     }
 
     [Fact]
@@ -78,8 +109,8 @@ public sealed class SmtpMachineTests
     {
         var step = Run(Start(Zone.Outside), "EHLO c", "MAIL FROM:<x@far.test>", "RCPT TO:<a.smith@example.test>");
         var find = Assert.IsType<FindRecipient>(Assert.Single(step.Effects));
-        Assert.StartsWith("550 5.2.1 <a.smith@example.test>", Replies(SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Disabled, "a.smith"))));
-        var added = SmtpMachine.RecipientChecked(step.State, find, new MailboxLookup(RecipientStatus.Active, "alice"));
+        Assert.StartsWith("550 5.2.1 <a.smith@example.test>", Replies(SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Disabled("a.smith"))));
+        var added = SmtpMachine.RecipientChecked(step.State, find, new RecipientResolution.Deliver(["alice"], []));
         Assert.Equal("alice", Assert.Single(Assert.IsType<SmtpState.InTransaction>(added.State).Envelope.Recipients).LocalAccount);
     }
 

@@ -1,0 +1,31 @@
+using MailActors.Quotas;
+using Microsoft.Data.Sqlite;
+
+namespace MailActors.Storage;
+
+/// <summary><see cref="UsageSql"/> as SQLite commands.</summary>
+public static class SqliteUsage
+{
+    public static SqliteCommand Add(SqliteConnection c, string account, long bytes) =>
+        Command(c, UsageSql.Add, ("@account", account), ("@bytes", bytes));
+
+    public static SqliteCommand Remove(SqliteConnection c, string account, long bytes, long messages) =>
+        Command(c, UsageSql.Remove, ("@account", account), ("@bytes", bytes), ("@messages", messages));
+
+    /// <summary>Counts the message in; throws <see cref="QuotaReachedException"/> when the mailbox was full before it.</summary>
+    public static void AddWithinQuota(SqliteTransaction tx, string account, long bytes, Quota defaults)
+    {
+        using var cmd = Command(tx.Connection!, UsageSql.AddWithinQuota,
+            ("@account", account), ("@bytes", bytes), ("@default_bytes", defaults.Bytes), ("@default_messages", defaults.Messages));
+        cmd.Transaction = tx;
+        if (cmd.ExecuteScalar() is long within && within == 0) throw new QuotaReachedException(account);
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object Value)[] parameters)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v);
+        return cmd;
+    }
+}
