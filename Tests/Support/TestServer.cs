@@ -79,18 +79,25 @@ public sealed class TestServer : IAsyncDisposable
         var server = storage == TestStorage.Postgres
             ? new TestServer(extraHocon) { PostgresConnectionString = await PostgresServer.CreateDatabaseAsync() }
             : new TestServer(extraHocon);
+        await server.StartBindingAsync();
+        return server;
+    }
+
+    private async Task StartBindingAsync()
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await server.StartHostAsync();
-                return server;
+                await StartHostAsync();
+                return;
             }
             catch (MailActors.Transport.Listeners.ListenerBindException) when (attempt < 3)
             {
-                // Another test took a port between our probe and the bind: try fresh ones.
-                await server.StopAsync();
-                server.PickPorts();
+                // Another test (or a client's ephemeral port) took a port between our probe and the bind,
+                // or while we were stopped: try fresh ones.
+                await StopAsync();
+                PickPorts();
             }
         }
     }
@@ -130,11 +137,11 @@ public sealed class TestServer : IAsyncDisposable
         await _host.StartAsync();
     }
 
-    /// <summary>A clean stop and a fresh start on the same ports and data.</summary>
+    /// <summary>A clean stop and a fresh start on the same data, and the same ports unless one was taken meanwhile.</summary>
     public async Task RestartAsync()
     {
         await StopAsync();
-        await StartHostAsync();
+        await StartBindingAsync();
     }
 
     public async Task StopAsync()
