@@ -2,6 +2,7 @@ using Akka.Actor;
 using MailActors.Audit;
 using MailActors.Grants;
 using MailActors.Host.Audit;
+using MailActors.Configuration;
 
 namespace MailActors.Host.Web;
 
@@ -10,7 +11,7 @@ namespace MailActors.Host.Web;
 /// their logins (succeeded and failed), their live grants, and the relayed messages their grants and logins let out,
 /// newest first, a page at a time.
 /// </summary>
-public sealed class AccountHistory(ActorSystem system, IActorRef grants)
+public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants)
 {
     public const int PageSize = 20;
 
@@ -22,10 +23,9 @@ public sealed class AccountHistory(ActorSystem system, IActorRef grants)
     {
         var logins = new List<Login>();
         var messages = new List<RelayAccepted>();
-        await using (var journal = AuditJournal.On(system))
+        await using (var journal = AuditJournal.OnNode(settings))
         {
-            foreach (var stream in await journal.StreamsAsync())
-                await foreach (var entry in journal.ReadAsync(stream))
+            await foreach (var entry in journal.ReadAllAsync([typeof(AuthSucceeded), typeof(AuthFailed), typeof(RelayAccepted)]))
                     switch (entry.Link?.Fact)
                     {
                         case AuthSucceeded s when Same(s.Account, account):

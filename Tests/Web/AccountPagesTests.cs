@@ -210,11 +210,10 @@ public sealed partial class AccountPagesTests(WebServerFixture fixture) : IClass
 
     private async Task<List<T>> Facts<T>()
     {
-        await using var journal = AuditJournal.On(Server.System);
+        await using var journal = AuditJournal.OnNode(Server.Config().Settings);
         var facts = new List<T>();
-        foreach (var stream in await journal.StreamsAsync())
-            await foreach (var entry in journal.ReadAsync(stream))
-                if (entry.Link?.Fact is T fact) facts.Add(fact);
+        await foreach (var entry in journal.ReadAllAsync([typeof(T)]))
+            if (entry.Link?.Fact is T fact) facts.Add(fact);
         return facts;
     }
 }
