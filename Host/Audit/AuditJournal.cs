@@ -96,6 +96,7 @@ public sealed class AuditJournal : IAsyncDisposable
     {
         if (_db is null) yield break;
         var manifests = only?.SelectMany(FactCodec.ManifestsOf).ToList();
+        if (manifests is { Count: 0 }) yield break;
         var page = ReadPageAsync(stream, after: 0, manifests, ct);
         try
         {

@@ -70,7 +70,7 @@ public static class AuditCommand
             var filter = new AuditFilter(Time(parse.GetValue(since), "--since"), Time(parse.GetValue(until), "--until"), address,
                 parse.GetValue(user), parse.GetValue(kind));
             using var sorted = new SortedLines();
-            await foreach (var entry in journal.ReadAllAsync())
+            await foreach (var entry in journal.ReadAllAsync(filter.Facts))
                 if (filter.Matches(entry)) sorted.Add(entry.At, entry.Stream, entry.SequenceNr, json ? AuditOutput.Json(entry) : AuditOutput.Table(entry));
             if (!json) Console.WriteLine(AuditOutput.TableHeader);
             foreach (var line in sorted.Sorted()) Console.WriteLine(line);
