@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Serialization;
 using System.Text.Json;
 using MailActors.Audit;
-using MailActors.Grants;
 using MailActors.Configuration;
+using MailActors.Grants;
 using MailActors.Host.Server;
 using MailActors.Serialization;
 using Microsoft.Data.Sqlite;
@@ -103,9 +103,9 @@ public sealed class AuditJournal : IAsyncDisposable
             while (true)
             {
                 var entries = await page;
-                if (entries.Count == 0) yield break;
+                if (entries.Length == 0) yield break;
                 // the next page is read and decoded while the caller works through this one
-                page = entries.Count < _pageSize ? Task.FromResult(new List<AuditEntry>()) : ReadPageAsync(stream, entries[^1].SequenceNr, manifests, ct);
+                page = entries.Length < _pageSize ? Task.FromResult(Array.Empty<AuditEntry>()) : ReadPageAsync(stream, entries[^1].SequenceNr, manifests, ct);
                 foreach (var entry in entries) yield return entry;
             }
         }
@@ -123,7 +123,7 @@ public sealed class AuditJournal : IAsyncDisposable
                 yield return entry;
     }
 
-    private Task<List<AuditEntry>> ReadPageAsync(string stream, long after, List<string>? manifests, CancellationToken ct) => Task.Run(async () =>
+    private Task<AuditEntry[]> ReadPageAsync(string stream, long after, List<string>? manifests, CancellationToken ct) => Task.Run(async () =>
     {
         await using var command = _db!.CreateCommand();
         var kinds = manifests is null ? "" : $"AND manifest IN ({string.Join(", ", manifests.Select((_, i) => $"@m{i}"))})";
@@ -138,11 +138,13 @@ public sealed class AuditJournal : IAsyncDisposable
         Parameter(command, "@page", _pageSize);
         for (var i = 0; i < (manifests?.Count ?? 0); i++) Parameter(command, $"@m{i}", manifests![i]);
 
-        var entries = new List<AuditEntry>(_pageSize);
-        await using var rows = await command.ExecuteReaderAsync(ct);
-        while (await rows.ReadAsync(ct))
-            entries.Add(Entry(stream, rows.GetInt64(0), rows.IsDBNull(1) ? null : rows.GetString(1), rows.IsDBNull(2) ? null : rows.GetInt32(2),
-                rows.GetFieldValue<byte[]>(3)));
+        var stored = new List<(long SequenceNr, string? Manifest, int? Serializer, byte[] Message)>(_pageSize);
+        await using (var rows = await command.ExecuteReaderAsync(ct))
+            while (await rows.ReadAsync(ct))
+                stored.Add((rows.GetInt64(0), rows.IsDBNull(1) ? null : rows.GetString(1), rows.IsDBNull(2) ? null : rows.GetInt32(2), rows.GetFieldValue<byte[]>(3)));
+        // decoding is most of the work: the page's rows are decoded on every core, each into its own place
+        var entries = new AuditEntry[stored.Count];
+        Parallel.For(0, stored.Count, i => entries[i] = Entry(stream, stored[i].SequenceNr, stored[i].Manifest, stored[i].Serializer, stored[i].Message));
         return entries;
     }, ct);
 

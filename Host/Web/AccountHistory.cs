@@ -1,8 +1,8 @@
 using Akka.Actor;
 using MailActors.Audit;
+using MailActors.Configuration;
 using MailActors.Grants;
 using MailActors.Host.Audit;
-using MailActors.Configuration;
 
 namespace MailActors.Host.Web;
 
@@ -26,18 +26,18 @@ public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants
         await using (var journal = AuditJournal.OnNode(settings))
         {
             await foreach (var entry in journal.ReadAllAsync([typeof(AuthSucceeded), typeof(AuthFailed), typeof(RelayAccepted)]))
-                    switch (entry.Link?.Fact)
-                    {
-                        case AuthSucceeded s when Same(s.Account, account):
-                            logins.Add(new Login(s.At, s.Address, s.Listener, s.Mechanism, true, null));
-                            break;
-                        case AuthFailed f when Same(f.Account, account):
-                            logins.Add(new Login(f.At, f.Address, f.Listener, f.Mechanism, false, f.Reason));
-                            break;
-                        case RelayAccepted r when r.Account is { } who && Same(who, account):
-                            messages.Add(r);
-                            break;
-                    }
+                switch (entry.Link?.Fact)
+                {
+                    case AuthSucceeded s when Same(s.Account, account):
+                        logins.Add(new Login(s.At, s.Address, s.Listener, s.Mechanism, true, null));
+                        break;
+                    case AuthFailed f when Same(f.Account, account):
+                        logins.Add(new Login(f.At, f.Address, f.Listener, f.Mechanism, false, f.Reason));
+                        break;
+                    case RelayAccepted r when r.Account is { } who && Same(who, account):
+                        messages.Add(r);
+                        break;
+                }
         }
         var live = (await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, TimeSpan.FromSeconds(5))).Grants
             .Where(g => Same(g.Account, account)).OrderByDescending(g => g.IssuedAt).ToList();

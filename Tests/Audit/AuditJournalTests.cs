@@ -25,50 +25,41 @@ public sealed class AuditJournalTests
     private static readonly DateTime T0 = new(2026, 11, 27, 10, 0, 0, DateTimeKind.Utc);
     private static readonly string[] Streams = ["audit-a:4053-1", "audit-b:4053-2", "audit-c:4053-3"];
 
-    [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.PostgreSql)]
+    public static TheoryData<StorageProvider> Providers => new() { StorageProvider.Sqlite, StorageProvider.PostgreSql };
+
+    [Theory, MemberData(nameof(Providers))]
     public async Task Interleaved_streams_read_back_whole_in_sequence_order_across_page_boundaries(StorageProvider provider)
     {
-        await using var db = await JournalDatabase.CreateAsync(provider);
-        var written = await WriteInterleavedAsync(db.Config);
-
+        await using var db = await JournalDatabase.WrittenAsync(provider);
         await using var journal = AuditJournal.Open(db.Settings, PageSize);
         Assert.Equal(Streams, await journal.StreamsAsync());
         foreach (var stream in Streams)
         {
             var read = journal.ReadAsync(stream).ToBlockingEnumerable().ToList();
             Assert.Equal(Enumerable.Range(1, FactsEach).Select(i => (long)i), read.Select(e => e.SequenceNr));
-            Assert.Equal(written[stream], read.Select(e => e.Link!.Fact));
+            Assert.Equal(db.Written[stream], read.Select(e => e.Link!.Fact));
             Assert.Empty(ChainVerifier.Verify(stream, read));
         }
         Assert.Equal(Streams.Length * FactsEach, journal.ReadAllAsync().ToBlockingEnumerable().Count());
     }
 
-    [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.PostgreSql)]
+    [Theory, MemberData(nameof(Providers))]
     public async Task Reading_by_kind_returns_only_those_facts_with_their_own_sequence_numbers(StorageProvider provider)
     {
-        await using var db = await JournalDatabase.CreateAsync(provider);
-        var written = await WriteInterleavedAsync(db.Config);
-
+        await using var db = await JournalDatabase.WrittenAsync(provider);
         await using var journal = AuditJournal.Open(db.Settings, PageSize);
         var relays = journal.ReadAsync(Streams[1], [typeof(RelayAccepted)]).ToBlockingEnumerable().ToList();
         Assert.Equal([2L, 5, 8, 11], relays.Select(e => e.SequenceNr));
-        Assert.Equal(written[Streams[1]].OfType<RelayAccepted>(), relays.Select(e => e.Link!.Fact));
+        Assert.Equal(db.Written[Streams[1]].OfType<RelayAccepted>(), relays.Select(e => e.Link!.Fact));
         var logins = journal.ReadAllAsync([typeof(AuthSucceeded), typeof(AuthFailed)]).ToBlockingEnumerable().ToList();
         Assert.Equal(Streams.Length * FactsEach * 2 / 3, logins.Count);
         Assert.All(logins, e => Assert.IsNotType<RelayAccepted>(e.Link!.Fact));
     }
 
-    [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.PostgreSql)]
+    [Theory, MemberData(nameof(Providers))]
     public async Task A_row_that_cannot_be_read_is_reported_in_its_place_and_reading_goes_on(StorageProvider provider)
     {
-        await using var db = await JournalDatabase.CreateAsync(provider);
-        await WriteInterleavedAsync(db.Config);
+        await using var db = await JournalDatabase.WrittenAsync(provider);
         await db.ExecuteAsync("UPDATE journal SET message = @m WHERE persistence_id = @p AND sequence_number = 4",
             ("@m", "{\"prev\":"u8.ToArray()), ("@p", Streams[0]));
         await db.ExecuteAsync("UPDATE journal SET manifest = 'no-such-fact.v9' WHERE persistence_id = @p AND sequence_number = 5", ("@p", Streams[0]));
@@ -138,7 +129,16 @@ public sealed class AuditJournalTests
     {
         public required LoadedConfig Config { get; init; }
         public MailActorsSettings Settings => Config.Settings;
+        public Dictionary<string, List<IAuditFact>> Written { get; private set; } = [];
         private string? _postgres;
+
+        /// <summary>A fresh journal database holding the three interleaved streams.</summary>
+        public static async Task<JournalDatabase> WrittenAsync(StorageProvider provider)
+        {
+            var db = await CreateAsync(provider);
+            db.Written = await WriteInterleavedAsync(db.Config);
+            return db;
+        }
 
         public static LoadedConfig Load(string hocon) => ConfigLoader.Load([], null, ConfigLoader.EmbeddedText("hocon/test.conf"), hocon);
 
