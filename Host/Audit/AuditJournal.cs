@@ -149,7 +149,7 @@ public sealed class AuditJournal : IAsyncDisposable
     }, ct);
 
     /// <summary>One stored row as an entry: its chained fact, or why it cannot be read.</summary>
-    public static AuditEntry Entry(string stream, long sequenceNr, string? manifest, int? serializer, byte[] message)
+    private static AuditEntry Entry(string stream, long sequenceNr, string? manifest, int? serializer, byte[] message)
     {
         if (serializer != MailActorsSerializer.Id)
             return new AuditEntry(stream, sequenceNr, null, $"not written by MailActors' serializer (serializer {serializer?.ToString() ?? "none"})");
