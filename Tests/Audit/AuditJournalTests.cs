@@ -82,6 +82,7 @@ public sealed class AuditJournalTests
         await using var journal = AuditJournal.Open(settings);
         Assert.Empty(await journal.StreamsAsync());
         Assert.False(File.Exists(PersistenceConfig.SqliteDatabasePath(settings)), "reading created no database");
+        Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>
@@ -172,6 +173,7 @@ public sealed class AuditJournalTests
         public async ValueTask DisposeAsync()
         {
             if (_postgres is not null) await PostgresServer.DropDatabaseAsync(_postgres);
+            else Directory.Delete(Settings.DataDir, recursive: true);
         }
     }
 }
