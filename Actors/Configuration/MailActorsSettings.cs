@@ -66,7 +66,8 @@ public sealed record LimitSettings(
     TimeSpan ShutdownGrace,
     TimeSpan DataTimeout,
     int MaxHops,
-    int DataInMemory);
+    int DataInMemory,
+    TimeSpan TlsHandshakeTimeout);
 
 public sealed record AuthFailureSettings(
     int PerAddress,
