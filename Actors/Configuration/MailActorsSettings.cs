@@ -67,7 +67,9 @@ public sealed record LimitSettings(
     TimeSpan DataTimeout,
     int MaxHops,
     int DataInMemory,
-    TimeSpan TlsHandshakeTimeout);
+    TimeSpan TlsHandshakeTimeout,
+    long CommitMemory,
+    TimeSpan CommitWait);
 
 public sealed record AuthFailureSettings(
     int PerAddress,

@@ -135,11 +135,20 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
     private async Task<SmtpStep> DeliverAsync(SmtpState state, Deliver deliver)
     {
         var (intake, session, name, log) = (deps.Intake, Session, Name, Log);
+        using var body = deliver.Body;
+        // docs/spec.md §14: the message comes whole into memory only here, within the node's budget of commits.
+        using var lease = await deps.Commits.ReserveAsync(body.Length);
+        if (lease is null)
+        {
+            log.Warning("smtp {0}: message of {1} octets not stored: the node's commit budget stayed full (limits.commit-memory)",
+                state.Connection.Client, body.Length);
+            return SmtpMachine.CommitsBusy(state);
+        }
         var queueId = Uidl.New()[..12].ToUpperInvariant();
         IncomingMessage message;
         try
         {
-            message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
+            message = MessageComposer.Compose(state, deliver.Envelope, body.ToArray(), queueId, DateTimeOffset.UtcNow);
             await intake.AcceptAsync(message);
         }
         catch (QuotaReachedException full)
