@@ -1,7 +1,8 @@
 namespace MailActors.Smtp;
 
 /// <summary>
-/// The node-wide budget of message octets being committed at once (<c>limits.commit-memory</c>, docs/spec.md §14).
+/// The node-wide budget of memory for messages being committed at once (<c>limits.commit-memory</c>, docs/spec.md §14),
+/// each reserving its <see cref="CostOf"/>.
 /// A message sits in memory (read back from the spool, composed into its stored copies) only while it is committed, so
 /// without a bound N finished max-size messages committing together would take N × max-message-size. A commit past the
 /// budget waits its turn, first come first served, for at most the patience (<c>limits.commit-wait</c>); then the client
@@ -14,6 +15,13 @@ public sealed class CommitBudget(long octets, TimeSpan patience)
     private readonly Lock _lock = new();
     private readonly LinkedList<Waiter> _queue = new();
     private long _inUse;
+
+    /// <summary>
+    /// What committing a message of <paramref name="messageOctets"/> holds in memory: the message read back from the
+    /// spool, its stored copy (or copies: local and relayed; each with its added header fields), and the database
+    /// driver's own copy while the row is written (SQLite binds a blob by copying it).
+    /// </summary>
+    public static long CostOf(long messageOctets) => messageOctets * 3;
 
     /// <summary>The octets reserved now.</summary>
     public long InUse { get { lock (_lock) return _inUse; } }

@@ -137,7 +137,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
         var (intake, session, name, log) = (deps.Intake, Session, Name, Log);
         using var body = deliver.Body;
         // docs/spec.md §14: the message comes whole into memory only here, within the node's budget of commits.
-        using var lease = await deps.Commits.ReserveAsync(body.Length);
+        using var lease = await deps.Commits.ReserveAsync(CommitBudget.CostOf(body.Length));
         if (lease is null)
         {
             log.Warning("smtp {0}: message of {1} octets not stored: the node's commit budget stayed full (limits.commit-memory)",
