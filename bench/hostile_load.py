@@ -38,76 +38,60 @@ async def smtp_reply(reader):
         if len(l) < 4 or l[3] != "-":
             return l
 
+async def send_data(port, source, helo, mb):
+    """An SMTP transaction to alice that has sent MB megabytes of message data, not yet the final dot."""
+    r, w = await connect(port, source)
+    await smtp_reply(r)
+    for cmd in (f"EHLO {helo}", f"MAIL FROM:<x@{helo}>", "RCPT TO:<alice@example.test>", "DATA"):
+        w.write((cmd + "\r\n").encode()); await w.drain(); await smtp_reply(r)
+    chunk = (b"x" * 998 + b"\r\n") * 1024  # ~1 MB
+    w.write(b"Subject: " + helo.encode() + b"\r\n\r\n")
+    for _ in range(mb):
+        w.write(chunk); await w.drain()
+    return r, w
+
 async def half_data(port, source, mb, stop):
     """A DATA transfer that sends MB megabytes and then withholds the rest."""
     try:
-        r, w = await connect(port, source)
-        await smtp_reply(r)
-        for cmd in ("EHLO hostile.test", "MAIL FROM:<h@hostile.test>", "RCPT TO:<alice@example.test>", "DATA"):
-            w.write((cmd + "\r\n").encode()); await w.drain(); await smtp_reply(r)
-        chunk = (b"x" * 998 + b"\r\n") * 1024  # ~1 MB
-        w.write(b"Subject: half\r\n\r\n")
-        for _ in range(mb):
-            w.write(chunk); await w.drain()
+        r, w = await send_data(port, source, "hostile.test", mb)
         await stop.wait()
         w.close()
     except Exception:
         pass
 
-async def slow_tls(port, source, stop):
-    """Opens a TLS handshake (the first bytes of a ClientHello) and stalls; reconnects when closed."""
-    closed = 0
-    while not stop.is_set():
-        try:
-            r, w = await connect(port, source)
-            w.write(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"); await w.drain()
-            await asyncio.wait_for(r.read(), 60)
-            closed += 1
-            w.close()
-        except Exception:
-            await asyncio.sleep(0.5)
-    return closed
-
-async def slow_starttls(port, source, stop):
-    """SMTP STARTTLS, reads the 220, then sends half a ClientHello and stalls; reconnects when closed."""
-    closed = 0
-    while not stop.is_set():
-        try:
-            r, w = await connect(port, source)
-            await smtp_reply(r)
-            for cmd in ("EHLO stall.test", "STARTTLS"):
-                w.write((cmd + "\r\n").encode()); await w.drain(); await smtp_reply(r)
-            w.write(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"); await w.drain()
-            await asyncio.wait_for(r.read(), 60)
-            closed += 1
-            w.close()
-        except Exception:
-            await asyncio.sleep(0.5)
-    return closed
-
 async def full_data(port, source, mb, results):
     """A whole MB-megabyte message to alice, sent at once with the others: their commits meet the node's commit budget."""
     try:
-        r, w = await connect(port, source)
-        await smtp_reply(r)
-        for cmd in ("EHLO burst.test", "MAIL FROM:<b@burst.test>", "RCPT TO:<alice@example.test>", "DATA"):
-            w.write((cmd + "\r\n").encode()); await w.drain(); await smtp_reply(r)
-        chunk = (b"x" * 998 + b"\r\n") * 1024
-        w.write(b"Subject: burst\r\n\r\n")
-        for _ in range(mb):
-            w.write(chunk); await w.drain()
+        r, w = await send_data(port, source, "burst.test", mb)
         w.write(b".\r\n"); await w.drain()
-        reply = await asyncio.wait_for(reader_line(r), 120)
-        results.append(reply[:9])
+        results.append((await asyncio.wait_for(r.readline(), 120)).decode("latin-1")[:9])  # commits may wait 30 s
         w.close()
     except Exception as e:
         results.append(type(e).__name__)
 
-async def reader_line(reader):
-    while True:
-        l = (await reader.readline()).decode("latin-1")
-        if len(l) < 4 or l[3] != "-":
-            return l
+async def no_preamble(r, w):
+    pass
+
+async def starttls_preamble(r, w):
+    await smtp_reply(r)
+    for cmd in ("EHLO stall.test", "STARTTLS"):
+        w.write((cmd + "\r\n").encode()); await w.drain(); await smtp_reply(r)
+
+async def stalled_tls(port, source, stop, preamble):
+    """Opens a TLS handshake (implicit, or after the preamble: STARTTLS) with the first bytes of a ClientHello and
+    stalls; reconnects when closed. Returns how many times the node closed it."""
+    closed = 0
+    while not stop.is_set():
+        try:
+            r, w = await connect(port, source)
+            await preamble(r, w)
+            w.write(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"); await w.drain()
+            await asyncio.wait_for(r.read(), 60)
+            closed += 1
+            w.close()
+        except Exception:
+            await asyncio.sleep(0.5)
+    return closed
 
 async def endless(port, source, stop):
     """One POP3 command line that never ends: 1 KB every 10 ms."""
@@ -167,8 +151,9 @@ async def main():
     sources = [f"127.0.0.{2 + i % 253}" for i in range(1000)]
     latencies, failures = [], []
     tasks = [asyncio.ensure_future(half_data(a.smtp, sources[i], a.data_mb, stop)) for i in range(a.half_data)]
-    tls_tasks = [asyncio.ensure_future(slow_tls(a.pop3s, sources[i], stop)) for i in range(a.slow_tls)]
-    tls_tasks += [asyncio.ensure_future(slow_starttls(a.smtp, sources[a.slow_tls + i], stop)) for i in range(a.slow_starttls)]
+    tls_tasks = [asyncio.ensure_future(stalled_tls(a.pop3s, sources[i], stop, no_preamble)) for i in range(a.slow_tls)]
+    tls_tasks += [asyncio.ensure_future(stalled_tls(a.smtp, sources[a.slow_tls + i], stop, starttls_preamble))
+                  for i in range(a.slow_starttls)]
     burst = []
     tasks += [asyncio.ensure_future(full_data(a.smtp, sources[500 + i], a.data_mb, burst)) for i in range(a.full_data)]
     endless_tasks = [asyncio.ensure_future(endless(a.pop3, sources[i], stop)) for i in range(a.endless)]

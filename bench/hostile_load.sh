@@ -3,6 +3,7 @@
 # transfers from many loopback addresses, stalled TLS handshakes, endless command lines; reports the node's peak RSS
 # and shows that a well-behaved inside client is served meanwhile.
 #   bash bench/hostile_load.sh   (SECONDS_UNDER_LOAD=40 HALF_DATA=40 DATA_MB=20 SLOW_TLS=100 SLOW_STARTTLS=50 ENDLESS=50 FULL_DATA=10)
+# COMMIT_MEMORY (default 128MiB, the node's default) sets limits.commit-memory: 100GiB is a node without the budget.
 # Prints the load average at the start and end (figures taken on a busy machine are noise) and the node's CPU time.
 set -euo pipefail
 BUILD_OUT="${BUILD_OUT:-/tmp/mailactors-hostile-build}"   # not the shared default: other benchmarks may be building
@@ -23,6 +24,7 @@ mailactors {
   listeners.smtp { enabled = on, port = $SMTP }
   listeners.submission.enabled = off
   admin.http = ""
+  limits.commit-memory = ${COMMIT_MEMORY:-128MiB}
 }
 CONF
 MA_CONF="$WORK/node.conf"
