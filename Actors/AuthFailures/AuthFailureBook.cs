@@ -42,18 +42,25 @@ public sealed class AuthFailureBook(AuthFailureSettings settings)
     private readonly Dictionary<string, Dictionary<string, DateTime>> _known = new();
     private long _lastId;
 
-    /// <returns>the reservation's id, or null when the address or the account is blocked (or would be by this attempt).</returns>
+    /// <returns>the reservation's id, or null when the address or the account is blocked (<see cref="IsBlocked"/>) or
+    /// the attempts in flight already take what is left of a limit (then another may be reserved once one settles).</returns>
     public long? Reserve(string address, string account, DateTime now)
     {
-        if (_blockedAddresses.TryGetValue(address, out var a) && a > now) return null;
+        if (IsBlocked(address, account, now)) return null;
         if (Count(_byAddress, address, now) + _reserved.Values.Count(r => r.Address == address) >= settings.PerAddress) return null;
-        if (!IsKnown(account, address, now))
-        {
-            if (_blockedAccounts.TryGetValue(account, out var b) && b > now) return null;
-            if (Count(_byAccount, account, now) + _reserved.Values.Count(r => r.Account == account) >= settings.PerAccount) return null;
-        }
+        if (!IsKnown(account, address, now) && Count(_byAccount, account, now) + _reserved.Values.Count(r => r.Account == account) >= settings.PerAccount)
+            return null;
         _reserved[++_lastId] = (address, account, now);
         return _lastId;
+    }
+
+    /// <summary>Whether logins from the address to the account are refused now, whatever the attempts in flight do.</summary>
+    public bool IsBlocked(string address, string account, DateTime now)
+    {
+        if (_blockedAddresses.TryGetValue(address, out var a) && a > now) return true;
+        if (Count(_byAddress, address, now) >= settings.PerAddress) return true;
+        if (IsKnown(account, address, now)) return false;
+        return (_blockedAccounts.TryGetValue(account, out var b) && b > now) || Count(_byAccount, account, now) >= settings.PerAccount;
     }
 
     /// <summary>Ends a reservation. An id this book does not hold (the tracker moved to another node meanwhile) still

@@ -46,6 +46,7 @@ public sealed class Authenticator(
         {
             // docs/spec.md §14: the attempt is counted before the secret is checked, so parallel guesses cannot outrun the limits.
             var reservation = await authFailures.Ask<AuthFailureProtocol.Reservation>(new AuthFailureProtocol.Reserve(key, counted), AskTimeout);
+            if (reservation.Busy) return new LoginOutcome.Unavailable("too many logins in flight from this address or to this account");
             if (reservation.Id is not { } id) return LoginOutcome.Blocked.Instance;
 
             CredentialCheck check;

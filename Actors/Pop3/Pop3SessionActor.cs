@@ -18,7 +18,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     : SessionActor<Pop3Step>(connection, deps.Session, Replies)
 {
     private Pop3State _state = null!;
-    private readonly RefusalTally<(Mechanism Mechanism, string Rule)> _refusals = new();
+    private RefusalRecorder<Pop3Effect.PolicyRefused, (Mechanism Mechanism, string Rule)>? _refusals;
     private MailboxActivity _activity = MailboxActivity.None; // docs/spec.md §8: one fact per session
     private IReadOnlyList<string> _deleting = [];
     private string _ended = "closed";
@@ -34,6 +34,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     protected override Pop3Step Greet(PolicyProtocol.ConnectionPolicy policy)
     {
         var listener = Session.Listener;
+        _refusals = RefusalsOf(policy.Zone);
         return Pop3Machine.Greet(Pop3State.Start(new Pop3Connection(
             Session.Settings.Hostname, listener, policy, Connection.IsTls,
             StlsOffered: listener == ListenerKind.Pop3,
@@ -61,7 +62,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
                     Finish(null, close.Outcome);
                     return;
                 case Login login:
-                    Run(LoginAsync((Pop3State.Authorization)_state, login, Client, Policy!.Zone, Self, deps));
+                    Run(Pop3Login.RunAsync((Pop3State.Authorization)_state, login, Client, Policy!.Zone, Self, deps));
                     return;
                 case SendMessage send:
                     Run(SendAsync(_state, send));
@@ -74,75 +75,20 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
                     Run(CommitAsync(_state, commit, Self, deps));
                     return;
                 case Pop3Effect.PolicyRefused refused:
-                    RecordRefusal(refused);
+                    _refusals!.Record(refused, DateTime.UtcNow);
                     break;
             }
         }
     }
 
-    /// <summary>The first refusal of its kind is its own fact; the repeats are one fact with a count (docs/spec.md §14).</summary>
-    private void RecordRefusal(Pop3Effect.PolicyRefused refused)
+    private RefusalRecorder<Pop3Effect.PolicyRefused, (Mechanism Mechanism, string Rule)> RefusalsOf(Zone zone)
     {
-        var now = DateTime.UtcNow;
-        if (_refusals.Count((refused.Mechanism, refused.Rule), now, out var flush))
-            Session.Facts.Record(new Audit.PolicyRefused(Client.ToString(),
-                refused.Name is null ? null : Authenticator.Printable(refused.Name), Session.ListenerName,
-                MechanismNames.Of(refused.Mechanism), refused.Rule, ZoneNames.Of(Policy!.Zone), Session.Node, now));
-        else if (flush is not null)
-            RecordRepeats((refused.Mechanism, refused.Rule), flush);
-    }
-
-    private void RecordRepeats((Mechanism Mechanism, string Rule) kind, Repeats repeats) =>
-        Session.Facts.Record(new PolicyRefusedRepeated(Client.ToString(), Session.ListenerName, MechanismNames.Of(kind.Mechanism), kind.Rule,
-            ZoneNames.Of(Policy!.Zone), repeats.Count, repeats.First, Session.Node, repeats.Last));
-
-    /// <summary>Credentials, then the mailbox lock, then (from outside) the POP-before-SMTP grant, recorded before
-    /// the +OK so that the client may send the moment it reads it.</summary>
-    private static async Task<Pop3Step> LoginAsync(Pop3State.Authorization state, Login login, IPAddress client, Zone zone,
-        IActorRef self, Pop3SessionDeps deps)
-    {
-        var c = state.Connection;
-        Maildrop? maildrop = null;
-        var attempt = new LoginAttempt(client, login.Name, login.Secret, login.Mechanism, ListenerNames.Of(c.Listener), login.Rule, zone,
-            c.ApopTimestamp);
-        var outcome = await deps.Authenticator.AuthenticateAsync(attempt, async account =>
-        {
-            object locked;
-            try
-            {
-                locked = await deps.Mailboxes.Ask(new MailboxProtocol.Acquire(account, self), SessionContext.AskTimeout);
-            }
-            catch (Exception e)
-            {
-                // The lock may still be granted after the ask gave up: give it back, or this session would hold it unknowingly.
-                deps.Mailboxes.Tell(new MailboxProtocol.Release(account, self));
-                deps.Session.Facts.Fault($"pop3 {c.Listener} {client}", "mailbox lock", e);
-                return new LoginOutcome.Unavailable(e.Message);
-            }
-            if (locked is not MailboxProtocol.Acquired acquired)
-                return locked is MailboxProtocol.InUse ? new LoginOutcome.InUse(account) : new LoginOutcome.Unavailable("mailbox lock refused");
-            maildrop = Maildrop.Of(acquired.Messages);
-            if (!zone.IsInside()) await EarnGrantAsync(client, account, login.Mechanism, deps);
-            return new LoginOutcome.Succeeded(account);
-        });
-        return Pop3Machine.LoginEnded(state, outcome, maildrop);
-    }
-
-    /// <summary>Without the ledger the login still succeeds; sending from outside is then refused until a later
-    /// login earns the grant.</summary>
-    private static async Task EarnGrantAsync(IPAddress client, string account, Mechanism mechanism, Pop3SessionDeps deps)
-    {
-        var session = deps.Session;
-        try
-        {
-            await deps.Grants.Ask<GrantLedgerProtocol.Earned>(new GrantLedgerProtocol.Earn(
-                client.ToString(), account, session.ListenerName, MechanismNames.Of(mechanism), session.Node, DateTime.UtcNow),
-                SessionContext.AskTimeout);
-        }
-        catch (Exception e)
-        {
-            session.Facts.Fault($"pop3 {session.ListenerName} {client}", $"POP-before-SMTP grant for {account}", e);
-        }
+        var (client, listener, node) = (Client.ToString(), Session.ListenerName, Session.Node);
+        return new(Session.Facts, r => (r.Mechanism, r.Rule),
+            (r, at) => new Audit.PolicyRefused(client, r.Name is null ? null : Authenticator.Printable(r.Name), listener,
+                MechanismNames.Of(r.Mechanism), r.Rule, ZoneNames.Of(zone), node, at),
+            (kind, repeats) => new PolicyRefusedRepeated(client, listener, MechanismNames.Of(kind.Mechanism), kind.Rule,
+                ZoneNames.Of(zone), repeats.Count, repeats.First, node, repeats.Last));
     }
 
     private Task<Pop3Step> SendAsync(Pop3State state, SendMessage send)
@@ -204,7 +150,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     /// <summary>A session that ends holding its mailbox gives the lock back; an UPDATE commit already did.</summary>
     protected override void Release()
     {
-        foreach (var (kind, repeats) in _refusals.Drain()) RecordRepeats(kind, repeats);
+        _refusals?.Flush();
         if (Pop3State.LockedAccountOf(_state) is { } locked) deps.Mailboxes.Tell(new MailboxProtocol.Release(locked, Self));
     }
 

@@ -105,6 +105,8 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
         ReceiveAny(_ => Stash.Stash());
     }
 
+    /// <summary>Lines are handled as they come, except while an effect runs (<c>_waiting</c>): then they wait in the
+    /// queue until its step arrives. One behaviour for both, so that running an effect costs no <c>Become</c>.</summary>
     private void Reading()
     {
         Receive<ConnectionEvents.Received>(received =>
@@ -112,19 +114,13 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
             Enqueue(received);
             Drain();
         });
-        ConnectionGone();
-    }
-
-    /// <summary>An effect runs: lines wait in the queue until its step arrives.</summary>
-    private void Waiting()
-    {
         Receive<EffectDone>(done =>
         {
             _waiting = false;
             Apply(done.Step);
-            if (!_waiting) Resume();
+            Drain();
         });
-        Receive<ConnectionEvents.Received>(Enqueue);
+        Receive<Status.Failure>(_ => Finish(_replies.TryLater, "internal error"));
         ConnectionGone();
     }
 
@@ -195,11 +191,6 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
         {
             facts.Fault(name, "effect", e);
             return new Status.Failure(e);
-        });
-        Become(() =>
-        {
-            Waiting();
-            Receive<Status.Failure>(_ => Finish(_replies.TryLater, "internal error"));
         });
     }
 

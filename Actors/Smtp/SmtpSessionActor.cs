@@ -23,7 +23,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
     : SessionActor<SmtpStep>(connection, deps.Session, Replies)
 {
     private SmtpState _state = null!;
-    private readonly RefusalTally<(string Rule, string Reason)> _refusals = new();
+    private RefusalRecorder<SmtpEffect.RelayRefused, (string Rule, string Reason)>? _refusals;
 
     public static Props Props(IClientConnection connection, SmtpSessionDeps deps) =>
         Akka.Actor.Props.Create(() => new SmtpSessionActor(connection, deps));
@@ -33,6 +33,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
     protected override SmtpStep Greet(PolicyProtocol.ConnectionPolicy policy)
     {
         var settings = Session.Settings;
+        _refusals = Refusals();
         return SmtpMachine.Greet(SmtpState.Start(new SmtpConnection(settings.Hostname, Session.Listener, policy, Client, Connection.IsTls,
             StartTlsOffered: true, settings.LocalDomains, settings.Limits.MaxMessageSize, settings.Limits.MaxRecipients,
             policy.BindSender, settings.Limits.MaxHops, deps.Spool)));
@@ -70,29 +71,22 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
                     Run(AuthenticateAsync(_state, auth));
                     return;
                 case Deliver deliver:
-                    Run(DeliverAsync(_state, deliver));
+                    Run(MessageAcceptance.AcceptAsync(_state, deliver, deps.Intake, Session, Name, Log));
                     return;
                 case SmtpEffect.RelayRefused refused:
-                    RecordRefusal(refused);
+                    _refusals!.Record(refused, DateTime.UtcNow);
                     break;
             }
         }
     }
 
-    /// <summary>The first refusal of its kind is its own fact; the repeats are one fact with a count (docs/spec.md §14).</summary>
-    private void RecordRefusal(SmtpEffect.RelayRefused refused)
+    private RefusalRecorder<SmtpEffect.RelayRefused, (string Rule, string Reason)> Refusals()
     {
-        var now = DateTime.UtcNow;
-        if (_refusals.Count((refused.Rule, refused.Reason), now, out var flush))
-            Session.Facts.Record(new Audit.RelayRefused(Client.ToString(), Session.ListenerName, refused.Sender,
-                refused.Recipient?.ToString(), refused.Rule, refused.Reason, Session.Node, now));
-        else if (flush is not null)
-            RecordRepeats((refused.Rule, refused.Reason), flush);
+        var (client, listener, node) = (Client.ToString(), Session.ListenerName, Session.Node);
+        return new(Session.Facts, r => (r.Rule, r.Reason),
+            (r, at) => new Audit.RelayRefused(client, listener, r.Sender, r.Recipient?.ToString(), r.Rule, r.Reason, node, at),
+            (kind, repeats) => new RelayRefusedRepeated(client, listener, kind.Rule, kind.Reason, repeats.Count, repeats.First, node, repeats.Last));
     }
-
-    private void RecordRepeats((string Rule, string Reason) kind, Repeats repeats) =>
-        Session.Facts.Record(new RelayRefusedRepeated(Client.ToString(), Session.ListenerName, kind.Rule, kind.Reason, repeats.Count,
-            repeats.First, Session.Node, repeats.Last));
 
     private async Task<SmtpStep> FindAsync(SmtpState state, FindRecipient find)
     {
@@ -132,88 +126,11 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
         return SmtpMachine.Authenticated(state, await deps.Authenticator.AuthenticateAsync(attempt));
     }
 
-    private async Task<SmtpStep> DeliverAsync(SmtpState state, Deliver deliver)
-    {
-        var (intake, session, name, log) = (deps.Intake, Session, Name, Log);
-        var queueId = Uidl.New()[..12].ToUpperInvariant();
-        IncomingMessage message;
-        try
-        {
-            message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
-            await intake.AcceptAsync(message);
-        }
-        catch (QuotaReachedException full)
-        {
-            log.Info("smtp {0}: message {1} not stored: mailbox {2} filled up after RCPT", state.Connection.Client, queueId, full.Account);
-            return SmtpMachine.Stored(state, null, full.Account);
-        }
-        catch (Exception e)
-        {
-            session.Facts.Fault(name, $"store of message {queueId}", e);
-            return SmtpMachine.Stored(state, null);
-        }
-        RecordLocalDeliveries(state, deliver.Envelope, message, session);
-        if (message.RelayRecipients.Count > 0) await RecordRelayAsync(state, deliver.Envelope, message, session, name);
-        MailMetrics.MessageAccepted(session.Node, session.ListenerName, message.LocalAccounts.Count,
-            message.RelayRecipients.Count, message.RelayRecipients.Count > 0 ? RelayMechanismName(deliver.Envelope) : null);
-        if (log.IsDebugEnabled)
-            log.Debug($"smtp accepted: id={queueId} client={state.Connection.Client} listener={session.ListenerName} " +
-                      $"from=<{deliver.Envelope.Sender}> local={message.LocalAccounts.Count} relayed={message.RelayRecipients.Count} " +
-                      $"relay-account={message.RelayAccount ?? "-"} message-id={message.MessageId ?? "-"}");
-        return SmtpMachine.Stored(state, queueId);
-    }
-
-    /// <summary>
-    /// The audit record of a relayed message is persisted before the client reads 250, so that a message that leaves
-    /// is always traceable to its grant or AUTH. The message itself is already committed: if the record cannot be
-    /// written, the message is still accepted (refusing now would only make the client send it twice).
-    /// </summary>
-    private static async Task RecordRelayAsync(SmtpState state, Envelope envelope, IncomingMessage message, SessionContext session, string name)
-    {
-        var c = state.Connection;
-        var permit = RelayPermitOf(envelope);
-        var fact = new RelayAccepted(message.QueueId, message.MessageId, envelope.Sender, message.RelayRecipients.Count,
-            c.Client.ToString(), session.ListenerName, RelayMechanismName(envelope), permit?.Rule ?? AliasForwardRule, permit?.Account,
-            permit?.Grant?.Key, permit?.Grant?.IssuedAt, session.Node, DateTime.UtcNow);
-        try
-        {
-            await session.Facts.RecordDurablyAsync(fact);
-        }
-        catch (Exception e)
-        {
-            session.Facts.Fault(name, $"audit record of relayed message {message.QueueId}", e);
-        }
-    }
-
-    /// <summary>Each local copy, committed, is a fact (docs/spec.md §8): the start of the message's life in that mailbox.</summary>
-    private static void RecordLocalDeliveries(SmtpState state, Envelope envelope, IncomingMessage message, SessionContext session)
-    {
-        var now = DateTime.UtcNow;
-        foreach (var (account, uidl) in message.LocalAccounts.Zip(message.LocalUidls))
-            session.Facts.Record(new LocalDelivered(message.QueueId, message.MessageId, account, uidl, envelope.Sender,
-                state.Connection.Client.ToString(), session.ListenerName, session.Node, now));
-    }
-
-    /// <summary>Mail relayed only because a local alias forwards it: the server's own mail, on no permit of the client's.</summary>
-    private const string AliasForwardRule = "alias-forward", AliasMechanism = "alias";
-
-    private static RelayPermit? RelayPermitOf(Envelope envelope) =>
-        envelope.Relayed.Select(r => r.Relay).FirstOrDefault(p => p is not null) ?? envelope.SenderPermit;
-
-    /// <summary>What let the message's relayed recipients out: a grant, SMTP AUTH, the client's network, or only an alias.</summary>
-    private static string RelayMechanismName(Envelope envelope) => RelayPermitOf(envelope) switch
-    {
-        null => AliasMechanism,
-        { Grant: not null } => MechanismNames.Of(Mechanism.Grant),
-        { Account: not null } => MechanismNames.Of(Mechanism.SmtpAuth),
-        _ => MechanismNames.Of(Mechanism.Network),
-    };
-
     /// <summary>An abandoned DATA transfer's spool file goes with the session.</summary>
     protected override void Release()
     {
         if (_state is InData data) data.Reader.Dispose();
-        foreach (var (kind, repeats) in _refusals.Drain()) RecordRepeats(kind, repeats);
+        _refusals?.Flush();
     }
 
     protected override string EndFields() => $"helo={_state?.Helo ?? "-"} auth={_state?.AuthAccount ?? "-"}";

@@ -95,10 +95,10 @@ public sealed class ListenerService(
                 isTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
-        var site = new Web.MailSite(settings);
+        var site = new Web.MailSite(settings, () => enforced.Policy);
         var accountPages = new AccountPages(site, Path.Combine(settings.DataDir, "keys", "web"), authenticator, accounts, services.Accounts,
             services.ApopCipher, grants, facts, new AccountHistory(system, grants), ZoneOf, node);
-        _web = await WebListeners.StartAsync(settings, certificate, ZoneOf, accountPages, cancellationToken);
+        _web = await WebListeners.StartAsync(settings, site, certificate, ZoneOf, accountPages, cancellationToken);
         if (_web is not null) _endpoints.AddRange(_web.Endpoints);
         Bound = true;
         log.LogInformation("Listening: {Listeners}", string.Join(", ", _endpoints.Select(e => $"{e.Name} on {e.Endpoint}")));

@@ -63,6 +63,20 @@ public sealed class AuthFailureBookTests
     }
 
     [Fact]
+    public void Attempts_in_flight_that_take_the_rest_of_a_limit_make_the_next_wait_but_do_not_block_it()
+    {
+        var book = new AuthFailureBook(Settings);
+        var ids = Enumerable.Range(0, 3).Select(i => book.Reserve("198.51.100.1", "user" + i, T0)!.Value).ToList();
+        Assert.Null(book.Reserve("198.51.100.1", "user3", T0));
+        Assert.False(book.IsBlocked("198.51.100.1", "user3", T0));
+        book.Settle(ids[0], "198.51.100.1", "user0", AttemptResult.Succeeded, T0);
+        Assert.NotNull(book.Reserve("198.51.100.1", "user3", T0));
+        foreach (var id in ids.Skip(1)) book.Settle(id, "198.51.100.1", "x", AttemptResult.Failed, T0);
+        Assert.False(book.IsBlocked("198.51.100.1", "user4", T0));
+        Assert.Null(book.Reserve("198.51.100.1", "user4", T0)); // two failures and one attempt in flight: the limit of 3
+    }
+
+    [Fact]
     public void A_released_reservation_is_given_back_and_an_unsettled_one_expires()
     {
         var book = new AuthFailureBook(Settings);

@@ -42,4 +42,22 @@ public sealed class ParallelGuessingTests : IAsyncLifetime
         Assert.StartsWith("-ERR [LOGIN-DELAY]", await Pop3sLoginAsync(System.Net.IPAddress.Parse("127.0.3.2"), "alice", "alice-right"));
         Assert.StartsWith("+OK", await Pop3sLoginAsync(home, "alice", "alice-right"));
     }
+
+    [Fact]
+    public async Task Right_passwords_in_parallel_from_one_address_all_log_in_though_they_outnumber_its_failure_limit()
+    {
+        // a campus NAT: many users behind one address log in at once; attempts in flight wait their turn for the
+        // failure budget (docs/spec.md §14) rather than being refused as if they had failed
+        await using var server = await TestServer.StartAsync("mailactors.limits.auth-failures { per-address = 3, per-account = 3 }");
+        var users = Enumerable.Range(1, 12).Select(i => "user" + i).ToList();
+        foreach (var user in users) await server.AddUserAsync(user, user + "-pw");
+
+        var replies = await Task.WhenAll(users.Select(async user =>
+        {
+            await using var raw = await RawClient.ConnectAsync(TestServer.Inside, server.Pop3Port);
+            return (await raw.LoginAsync(user, user + "-pw"))!;
+        }));
+
+        Assert.All(replies, reply => Assert.StartsWith("+OK", reply));
+    }
 }
