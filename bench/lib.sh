@@ -69,6 +69,9 @@ mailactors {
     $l_apop
     smtp.enabled = off
     submission.enabled = off
+    submissions.enabled = off
+    web.enabled = off
+    webs.enabled = off
   }
   tls { certificate = "$cert", key = "$key" }
   limits.max-connections-per-address = 100000
