@@ -69,6 +69,9 @@ mailactors {
     $l_apop
     smtp.enabled = off
     submission.enabled = off
+    submissions.enabled = off
+    web.enabled = off
+    webs.enabled = off
   }
   tls { certificate = "$cert", key = "$key" }
   limits.max-connections-per-address = 100000
@@ -226,6 +229,9 @@ mailactors {
     apop.enabled = off
     smtp { enabled = on, port = $3 }
     submission.enabled = off
+    submissions.enabled = off
+    web.enabled = off
+    webs.enabled = off
   }
   limits.max-connections-per-address = 100000
   admin.http = ""
