@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A POP3S login's cost through LDAP, cold and cached, next to a local account's (issue 14).
 #
-# Starts a throwaway OpenLDAP slapd (one service account, one user) and the real server (Release build, see
+# Starts the tests' throwaway OpenLDAP slapd (bench/slapd/, plus two users) and the real server (Release build, see
 # lib.sh) three times on the same data: accounts.source = "local"; "ldap" with cache-ttl = 0s (every login
 # searches and binds: cold); "ldap" with the default cache-ttl = 5m (cached). Each run: N MailKit POP3S logins
 # (connect, TLS, USER/PASS, QUIT) from bench/pop3s_login_client.cs; "first" is the measured user's first login,
-# after one warm-up login as another user (so it is not the JIT's).
+# after one warm-up login as another user (so it is not the JIT's). CPU: user + system time of the server's and
+# slapd's processes (/proc/PID/stat) during the N logins after the first, per login.
 #
 #   bash bench/ldap_login.sh            # N=200
 #   N=500 SKIP_BUILD=1 bash bench/ldap_login.sh
@@ -23,47 +24,14 @@ SLAPD_PID=""
 cleanup() { ma_stop; [ -n "$SLAPD_PID" ] && kill "$SLAPD_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-# --- the directory
+# --- the directory: the tests' throwaway slapd (bench/slapd/), plus two users
 mkdir -p "$work/slapd/db"
-cat > "$work/slapd/slapd.conf" <<CONF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-pidfile $work/slapd/slapd.pid
-database mdb
-maxsize 10485760
-suffix "dc=example,dc=test"
-rootdn "cn=admin,dc=example,dc=test"
-rootpw root-secret
-directory $work/slapd/db
-access to attrs=userPassword by self read by anonymous auth by * none
-access to * by dn.exact="cn=mailactors,ou=services,dc=example,dc=test" read by self read by * none
-CONF
+sed "s#@DIR@#$work/slapd#g" "$BENCH_DIR/slapd/slapd.conf" > "$work/slapd/slapd.conf"
 "$SLAPD" -f "$work/slapd/slapd.conf" -h "ldap://127.0.0.1:$ldap_port/" -d 0 >"$work/slapd/log" 2>&1 &
 SLAPD_PID=$!
 for _ in $(seq 100); do port_listening "$ldap_port" && break; sleep 0.1; done
-ldapadd -x -H "ldap://127.0.0.1:$ldap_port" -D cn=admin,dc=example,dc=test -w root-secret >/dev/null <<LDIF
-dn: dc=example,dc=test
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ou=people,dc=example,dc=test
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=services,dc=example,dc=test
-objectClass: organizationalUnit
-ou: services
-
-dn: cn=mailactors,ou=services,dc=example,dc=test
-objectClass: organizationalRole
-objectClass: simpleSecurityObject
-cn: mailactors
-userPassword: service-secret
+port_listening "$ldap_port" || { echo "slapd did not start:" >&2; cat "$work/slapd/log" >&2; exit 1; }
+{ cat "$BENCH_DIR/slapd/directory.ldif"; cat <<LDIF
 
 dn: uid=diruser,ou=people,dc=example,dc=test
 objectClass: inetOrgPerson
@@ -81,13 +49,14 @@ sn: dirwarm
 mail: dirwarm@example.test
 userPassword: dirwarm-password
 LDIF
+} | ldapadd -x -H "ldap://127.0.0.1:$ldap_port" -D cn=admin,dc=example,dc=test -w root-secret >/dev/null
 echo service-secret > "$work/bind-password"
 bench_log "slapd on 127.0.0.1:$ldap_port (pid $SLAPD_PID)"
 
 # --- the client
 mkdir -p "$work/client" && cp "$BENCH_DIR/pop3s_login_client.cs" "$work/client/"   # outside the repository: no central package pins
 dotnet build "$work/client/pop3s_login_client.cs" -v quiet -nologo >/dev/null
-client() { dotnet run --no-build "$work/client/pop3s_login_client.cs" -- "$pop3s_port" "$1" "$2" "$N" "$3" "$4"; }
+client() { dotnet run --no-build "$work/client/pop3s_login_client.cs" -- "$pop3s_port" "$1" "$2" "$N" "$3" "$4" "$MA_PID" "$SLAPD_PID"; }
 
 # --- the server, three ways
 ma_build
@@ -107,7 +76,7 @@ declare -A result
 run() {  # NAME CONFIG-TEXT USER PASSWORD WARMUP-USER WARMUP-PASSWORD
   printf '%s\n' "$2" > "$work/run.conf"; MA_CONF="$work/run.conf"
   ma_start "$work/$1.log" 60 "$pop3s_port"
-  result[$1]=$(client "$3" "$4" "$5" "$6")
+  result[$1]=$(client "$3" "$4" "$5" "$6") || { echo "client failed; the server's log ends:" >&2; tail -30 "$work/$1.log" >&2; exit 1; }
   ma_stop
   bench_log "$1: ${result[$1]}"
 }
@@ -116,7 +85,8 @@ run ldap-cold "$base"$'\n'"$(ldap_block 0s)" diruser diruser-password dirwarm di
 run ldap-cached "$base"$'\n'"$(ldap_block 5m)" diruser diruser-password dirwarm dirwarm-password
 
 echo
-echo "POP3S login (connect + TLS + USER/PASS + QUIT), ms, N=$N after the first:"
+echo "POP3S login (connect + TLS + USER/PASS + QUIT), N=$N, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end:"
+echo "  CPU: user + system time of each process during the N logins, per login; latency: first, then median and p90 of the N"
 printf '  %-12s %s\n' "local" "${result[local]}" "ldap cold" "${result[ldap-cold]}" "ldap cached" "${result[ldap-cached]}"
 echo "  (local: the first login pays PBKDF2, later ones hit the verified-credential cache;"
 echo "   ldap cold: cache-ttl = 0s, every login searches and binds; ldap cached: cache-ttl = 5m)"

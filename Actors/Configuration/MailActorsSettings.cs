@@ -66,7 +66,10 @@ public sealed record LimitSettings(
     TimeSpan ShutdownGrace,
     TimeSpan DataTimeout,
     int MaxHops,
-    int DataInMemory);
+    int DataInMemory,
+    TimeSpan TlsHandshakeTimeout,
+    long CommitMemory,
+    TimeSpan CommitWait);
 
 public sealed record AuthFailureSettings(
     int PerAddress,

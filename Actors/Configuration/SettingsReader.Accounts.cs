@@ -38,8 +38,7 @@ public static partial class SettingsReader
         if (startTls && url.Scheme == "ldaps")
             throw new ConfigurationError("mailactors.accounts.ldap.start-tls: use either ldaps:// or start-tls, not both");
         var caDir = Str(c, "accounts.ldap.ca-dir");
-        if (caDir.Length > 0 && !Directory.Exists(caDir))
-            throw new ConfigurationError($"mailactors.accounts.ldap.ca-dir: no such folder: {caDir}");
+        if (caDir.Length > 0) CheckCaDir(caDir, tls: startTls || url.Scheme == "ldaps");
 
         var timeout = Duration(c, "accounts.ldap.timeout");
         if (timeout <= TimeSpan.Zero) throw new ConfigurationError("mailactors.accounts.ldap.timeout: must be positive");
@@ -49,6 +48,24 @@ public static partial class SettingsReader
         return new LdapSettings(url, bindDn, password, Required(c, "accounts.ldap.base-dn"), filter,
             Required(c, "accounts.ldap.mail-attribute"), startTls, caDir.Length > 0 ? Path.GetFullPath(caDir) : "",
             timeout, cacheTtl, Positive(c, "accounts.ldap.pool-size"));
+    }
+
+    /// <summary>
+    /// <c>ca-dir</c> is only read for TLS, and every PEM certificate in it is a CA the directory's certificate may
+    /// chain to (docs/operations.md): a folder with none would make every login a temporary failure.
+    /// </summary>
+    private static void CheckCaDir(string caDir, bool tls)
+    {
+        if (!tls)
+            throw new ConfigurationError("mailactors.accounts.ldap.ca-dir: set for a directory reached without TLS; use an ldaps:// url or start-tls = on");
+        if (!Directory.Exists(caDir)) throw new ConfigurationError($"mailactors.accounts.ldap.ca-dir: no such folder: {caDir}");
+        var hasCertificate = Directory.EnumerateFiles(caDir).Any(file =>
+        {
+            try { return File.ReadAllText(file).Contains("-----BEGIN CERTIFICATE-----"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        });
+        if (!hasCertificate)
+            throw new ConfigurationError($"mailactors.accounts.ldap.ca-dir: no readable PEM certificate in {caDir} (put the directory's CA certificate there)");
     }
 
     /// <summary>The service account's password: the file's content with one trailing newline removed (docs/spec.md §4).</summary>

@@ -79,7 +79,10 @@ public static partial class SettingsReader
                 ShutdownGrace: Duration(c, "limits.shutdown-grace"),
                 DataTimeout: Duration(c, "limits.data-timeout"),
                 MaxHops: Positive(c, "limits.max-hops"),
-                DataInMemory: (int)Math.Min(Bytes(c, "limits.data-in-memory"), 16 * 1024 * 1024)),
+                DataInMemory: (int)Math.Min(Bytes(c, "limits.data-in-memory"), 16 * 1024 * 1024),
+                TlsHandshakeTimeout: AtLeastOneSecond(c, "limits.tls-handshake-timeout"),
+                CommitMemory: Bytes(c, "limits.commit-memory"),
+                CommitWait: Duration(c, "limits.commit-wait")),
             AdminHttp: Str(c, "admin.http"),
             Relay: Relay(c),
             ClusterTls: ClusterTls(c, dataDir),
@@ -165,6 +168,9 @@ public static partial class SettingsReader
         var value = Guard(key, () => c.HasPath(key) ? c.GetTimeSpan(key, allowInfinite: false) : throw Missing(key));
         return value >= TimeSpan.Zero ? value : throw new ConfigurationError($"mailactors.{key}: must not be negative");
     }
+
+    private static TimeSpan AtLeastOneSecond(Config c, string key) =>
+        Duration(c, key) is var value && value >= TimeSpan.FromSeconds(1) ? value : throw new ConfigurationError($"mailactors.{key}: must be at least 1s");
 
     private static long Bytes(Config c, string key) =>
         Guard(key, () => c.HasPath(key) ? c.GetByteSize(key) ?? throw Missing(key) : throw Missing(key));

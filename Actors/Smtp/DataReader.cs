@@ -5,8 +5,9 @@ namespace MailActors.Smtp;
 
 public enum DataProblem { None, BareLineEnd, LineTooLong, TooBig, TooManyHops }
 
-/// <summary>The end of the DATA phase: the message (dot-stuffing undone, CRLF line ends) or why it is refused.</summary>
-public sealed record DataEnd(byte[]? Body, DataProblem Problem);
+/// <summary>The end of the DATA phase: the message (dot-stuffing undone, CRLF line ends; still in memory or spooled, and
+/// the receiver's to dispose) or why it is refused.</summary>
+public sealed record DataEnd(SpooledBody? Body, DataProblem Problem);
 
 /// <summary>
 /// Reads DATA lines (RFC 5321 §4.1.1.4, §4.5.2). The data ends only at a "." line that ends in CRLF and follows
@@ -26,6 +27,7 @@ public sealed class DataReader(long maxSize, int maxHops, MessageSpool spool) : 
     private DataProblem _problem;
     private bool _inHeader = true;
     private int _hops;
+    private bool _handedOver;
 
     /// <returns>null while the data goes on; the result at its end.</returns>
     public DataEnd? Add(ConnectionEvents.Line line)
@@ -33,9 +35,9 @@ public sealed class DataReader(long maxSize, int maxHops, MessageSpool spool) : 
         var endsWithCrlf = !line.BareLineFeed;
         if (line.Text == "." && endsWithCrlf && _previousEndedWithCrlf)
         {
-            var body = _problem == DataProblem.None ? _body.ToArray() : null;
-            _body.Dispose();
-            return new DataEnd(body, _problem);
+            _handedOver = _problem == DataProblem.None;
+            if (!_handedOver) _body.Dispose();
+            return new DataEnd(_handedOver ? _body : null, _problem);
         }
         _previousEndedWithCrlf = endsWithCrlf;
 
@@ -72,5 +74,8 @@ public sealed class DataReader(long maxSize, int maxHops, MessageSpool spool) : 
     }
 
     /// <summary>The transfer was abandoned (connection closed, timeout): its spool file goes.</summary>
-    public void Dispose() => _body.Dispose();
+    public void Dispose()
+    {
+        if (!_handedOver) _body.Dispose();
+    }
 }

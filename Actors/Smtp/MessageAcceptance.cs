@@ -13,15 +13,24 @@ namespace MailActors.Smtp;
 public static class MessageAcceptance
 {
     /// <summary>Stores the message durably, records its local copies and (before the 250) its relay, and gives the
-    /// step the machine takes next: 250 with the queue id, or the temporary failure.</summary>
-    public static async Task<SmtpStep> AcceptAsync(SmtpState state, Deliver deliver, IMailIntake intake, SessionContext session,
-        string name, ILoggingAdapter log)
+    /// step the machine takes next: 250 with the queue id, or the temporary failure. The message comes whole into
+    /// memory only here, within the node's <paramref name="commits"/> budget (docs/spec.md §14).</summary>
+    public static async Task<SmtpStep> AcceptAsync(SmtpState state, Deliver deliver, IMailIntake intake, CommitBudget commits,
+        SessionContext session, string name, ILoggingAdapter log)
     {
+        using var body = deliver.Body;
+        using var lease = await commits.ReserveAsync(CommitBudget.CostOf(body.Length));
+        if (lease is null)
+        {
+            log.Warning("smtp {0}: message of {1} octets not stored: the node's commit budget stayed full (limits.commit-memory)",
+                state.Connection.Client, body.Length);
+            return SmtpMachine.CommitsBusy(state);
+        }
         var queueId = Uidl.New()[..12].ToUpperInvariant();
         IncomingMessage message;
         try
         {
-            message = MessageComposer.Compose(state, deliver.Envelope, deliver.Body, queueId, DateTimeOffset.UtcNow);
+            message = MessageComposer.Compose(state, deliver.Envelope, body.ToArray(), queueId, DateTimeOffset.UtcNow);
             await intake.AcceptAsync(message);
         }
         catch (QuotaReachedException full)

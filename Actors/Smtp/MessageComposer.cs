@@ -26,10 +26,13 @@ public static class MessageComposer
             }
             if (FindHeader(body, "Date") is null) headers.Append($"Date: {Rfc5322Date(now)}\r\n");
         }
-        var relayCopy = Concat(Encoding.Latin1.GetBytes(headers.ToString()), body);
+        var trace = Encoding.Latin1.GetBytes(headers.ToString());
         var local = envelope.LocalAccounts.ToList();
         var relayed = envelope.Relayed.Select(r => r.Address.ToString()).Concat(envelope.Forwards).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var localCopy = local.Count == 0 ? [] : Concat(Encoding.Latin1.GetBytes($"Return-Path: <{envelope.Sender}>\r\n"), relayCopy);
+        // Each copy built once, and only when there is someone to store it for: a commit holds the message's octets in
+        // memory (docs/spec.md §14), once per kind of copy beside the body itself.
+        var relayCopy = relayed.Count == 0 ? [] : Concat(trace, body);
+        var localCopy = local.Count == 0 ? [] : Concat(Encoding.Latin1.GetBytes($"Return-Path: <{envelope.Sender}>\r\n"), trace, body);
         var relayAccount = envelope.Relayed.Select(r => r.Relay?.Account).FirstOrDefault(a => a is not null) ?? envelope.SenderPermit?.Account;
         return new IncomingMessage(queueId, messageId, envelope.Sender, local, localCopy, relayed, relayed.Count == 0 ? [] : relayCopy,
             c.Client.ToString(), relayAccount);
@@ -92,11 +95,15 @@ public static class MessageComposer
         return end < 0 ? message.Length : end + 2;
     }
 
-    private static byte[] Concat(byte[] a, byte[] b)
+    private static byte[] Concat(params byte[][] parts)
     {
-        var result = new byte[a.Length + b.Length];
-        a.CopyTo(result, 0);
-        b.CopyTo(result, a.Length);
+        var result = new byte[parts.Sum(p => p.Length)];
+        var at = 0;
+        foreach (var part in parts)
+        {
+            part.CopyTo(result, at);
+            at += part.Length;
+        }
         return result;
     }
 }

@@ -74,7 +74,8 @@ public sealed class SpooledBody(MessageSpool spool) : IDisposable
         _stream = new MemoryStream(0);
     }
 
-    /// <summary>The whole message, for its commit: the only moment it is in memory at once.</summary>
+    /// <summary>The whole message, for its commit: the only moment it is in memory at once (within the node's
+    /// <see cref="CommitBudget"/>).</summary>
     public byte[] ToArray()
     {
         if (_stream is MemoryStream memory) return memory.ToArray();

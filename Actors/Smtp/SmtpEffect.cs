@@ -23,8 +23,10 @@ public abstract record SmtpEffect
     /// <summary>Relaying was refused (docs/spec.md §8: an audited fact). <paramref name="Recipient"/> is null for a submission MAIL.</summary>
     public sealed record RelayRefused(string Rule, string Reason, string Sender, SmtpAddress? Recipient) : SmtpEffect;
 
-    /// <summary>Store every local copy and queue every relayed recipient in one transaction; answer with <see cref="SmtpMachine.Stored"/>.</summary>
-    public sealed record Deliver(Envelope Envelope, byte[] Body) : SmtpEffect;
+    /// <summary>Store every local copy and queue every relayed recipient in one transaction, within the node's
+    /// <see cref="CommitBudget"/>; answer with <see cref="SmtpMachine.Stored"/> (or <see cref="SmtpMachine.CommitsBusy"/>).
+    /// The body is the effect's to dispose.</summary>
+    public sealed record Deliver(Envelope Envelope, SpooledBody Body) : SmtpEffect;
 }
 
 public sealed record SmtpStep(SmtpState State, IReadOnlyList<SmtpEffect> Effects)

@@ -223,6 +223,9 @@ public static class SmtpMachine
     public static SmtpStep Stored(SmtpState s, string? id, string? fullMailbox = null) =>
         new(s, new Reply(id is not null ? SmtpReply.Queued(id) : fullMailbox is not null ? SmtpReply.MailboxFull(fullMailbox) : SmtpReply.StorageFailed));
 
+    /// <summary>The message could not start its commit within the node's budget of octets in commit (docs/spec.md §14).</summary>
+    public static SmtpStep CommitsBusy(SmtpState s) => new(s, new Reply(SmtpReply.CommitsBusy));
+
     // AUTH (RFC 4954; PLAIN: RFC 4616; LOGIN as every client speaks it)
     private static SmtpStep Auth(Greeted s, SmtpCommand.Auth auth)
     {

@@ -72,6 +72,7 @@ public static class SmtpReply
     public static readonly string BareLineEnd =
         Line("554 5.6.11 message refused: bare CR or LF in the data; every line must end with CRLF");
     public static readonly string DataLineTooLong = Line("500 5.5.2 message refused: a line is longer than 998 octets");
+    public static readonly string CommitsBusy = Line("451 4.3.2 too many messages are being stored right now; try again in a few minutes");
     public static readonly string StorageFailed = Line("451 4.3.0 the message could not be stored; try again later");
     public static readonly string PolicyUnavailable = Line("451 4.7.0 the sending policy could not be checked; try again shortly");
     public static readonly string LookupFailed = Line("451 4.3.0 the recipient could not be checked; try again shortly");

@@ -71,7 +71,7 @@ public sealed class SmtpSessionActor(IClientConnection connection, SmtpSessionDe
                     Run(AuthenticateAsync(_state, auth));
                     return;
                 case Deliver deliver:
-                    Run(MessageAcceptance.AcceptAsync(_state, deliver, deps.Intake, Session, Name, Log));
+                    Run(MessageAcceptance.AcceptAsync(_state, deliver, deps.Intake, deps.Commits, Session, Name, Log));
                     return;
                 case SmtpEffect.RelayRefused refused:
                     _refusals!.Record(refused, DateTime.UtcNow);

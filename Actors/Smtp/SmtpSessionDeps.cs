@@ -7,13 +7,15 @@ using MailActors.Storage;
 
 namespace MailActors.Smtp;
 
-/// <summary>What every SMTP session of one listener shares, besides the <see cref="SessionContext"/>.</summary>
+/// <summary>What every SMTP session of one listener shares, besides the <see cref="SessionContext"/>;
+/// <paramref name="Commits"/> is the node's, shared by every listener.</summary>
 public sealed record SmtpSessionDeps(
     SessionContext Session,
     Authenticator Authenticator,
     IGrantLookup GrantLookup,
     RecipientResolver Recipients,
-    IMailIntake Intake)
+    IMailIntake Intake,
+    CommitBudget Commits)
 {
     /// <summary>Where DATA past <c>limits.data-in-memory</c> goes (docs/spec.md §14).</summary>
     public MessageSpool Spool { get; } = MessageSpool.Open(Session.Settings.DataDir, Session.Settings.Limits.DataInMemory);

@@ -100,16 +100,19 @@ public static class SqliteSchema
         """,
     ];
 
-    public static void Migrate(SqliteConnection connection)
+    public static void Migrate(SqliteConnection connection) => Migrate(connection, Migrations.Length);
+
+    /// <summary>Applies the migrations up to <paramref name="version"/>: a database as an older release left it.</summary>
+    public static void Migrate(SqliteConnection connection, int version)
     {
         Execute(connection, null, "PRAGMA journal_mode = WAL;");
         Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
         using var tx = connection.BeginTransaction(deferred: false);
         var current = Convert.ToInt32(Scalar(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
-        for (var version = current + 1; version <= Migrations.Length; version++)
+        for (var next = current + 1; next <= version; next++)
         {
-            Execute(connection, tx, Migrations[version - 1]);
-            Execute(connection, tx, $"INSERT INTO schema_version (version) VALUES ({version});");
+            Execute(connection, tx, Migrations[next - 1]);
+            Execute(connection, tx, $"INSERT INTO schema_version (version) VALUES ({next});");
         }
         tx.Commit();
     }

@@ -80,25 +80,26 @@ public sealed class ListenerService(
             if (!listenerSettings.Enabled) continue;
             var deps = new Pop3SessionDeps(SessionOf(kind), authenticator, mailboxes, grants, services.Messages, challenges);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
-                ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
+                ImplicitTls: kind == ListenerKind.Pop3s, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout, settings.Limits.TlsHandshakeTimeout,
                 isTrustedProxy, new Pop3SessionFactory(system, deps), gate, Pop3Reply.ServerBusy);
             await BindAsync(options);
         }
+        var commits = new CommitBudget(settings.Limits.CommitMemory, settings.Limits.CommitWait);
         foreach (var kind in new[] { ListenerKind.Smtp, ListenerKind.Submission, ListenerKind.Submissions })
         {
             var listenerSettings = settings.Listeners[kind];
             if (!listenerSettings.Enabled) continue;
             var recipients = new Aliases.RecipientResolver(services.Mailboxes, settings.LocalDomains, settings.DefaultQuota, services.Recipients);
-            var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, recipients, services.Intake);
+            var deps = new SmtpSessionDeps(SessionOf(kind), authenticator, grantLookup, recipients, services.Intake, commits);
             var options = new ListenerOptions(kind, new IPEndPoint(settings.BindAddress, listenerSettings.Port), certificate,
-                ImplicitTls: kind == ListenerKind.Submissions, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout,
+                ImplicitTls: kind == ListenerKind.Submissions, settings.Limits.MaxLineLength, settings.Limits.IdleTimeout, settings.Limits.TlsHandshakeTimeout,
                 isTrustedProxy, new SmtpSessionFactory(system, deps), gate, SmtpReply.ServerBusy);
             await BindAsync(options);
         }
-        var site = new Web.MailSite(settings);
+        var site = new Web.MailSite(settings, () => enforced.Policy);
         var accountPages = new AccountPages(site, Path.Combine(settings.DataDir, "keys", "web"), authenticator, accounts, services.Accounts,
             services.ApopCipher, grants, facts, new AccountHistory(system, grants), ZoneOf, node);
-        _web = await WebListeners.StartAsync(settings, certificate, ZoneOf, accountPages, cancellationToken);
+        _web = await WebListeners.StartAsync(settings, site, certificate, ZoneOf, accountPages, cancellationToken);
         if (_web is not null) _endpoints.AddRange(_web.Endpoints);
         Bound = true;
         log.LogInformation("Listening: {Listeners}", string.Join(", ", _endpoints.Select(e => $"{e.Name} on {e.Endpoint}")));

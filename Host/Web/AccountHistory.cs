@@ -8,7 +8,8 @@ namespace MailActors.Host.Web;
 /// <summary>
 /// What <c>/account</c> shows a user about themselves (docs/spec.md §16), from the audit journal and the grant ledger:
 /// their logins (succeeded and failed), their live grants, and the relayed messages their grants and logins let out,
-/// newest first, a page at a time.
+/// newest first, a page at a time. Reading them means reading the whole journal (it is kept by stream, not by
+/// account), so one read serves an account's pages for <see cref="Fresh"/> and a node does one read at a time.
 /// </summary>
 public sealed class AccountHistory(ActorSystem system, IActorRef grants)
 {
@@ -18,7 +19,50 @@ public sealed class AccountHistory(ActorSystem system, IActorRef grants)
 
     public sealed record Page(IReadOnlyList<Login> Logins, IReadOnlyList<RelayAccepted> Messages, IReadOnlyList<Grant> Grants, bool HasOlder);
 
+    /// <summary>How long a read of the journal serves the same account's pages (a user paging, or reloading).</summary>
+    public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
+
+    /// <summary>The newest logins and messages kept per account: the pages a user can turn to.</summary>
+    public const int MaxPages = 50;
+
+    private sealed record History(IReadOnlyList<Login> Logins, IReadOnlyList<RelayAccepted> Messages, DateTime ReadAt);
+
+    private readonly Dictionary<string, History> _recent = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The journal is read once at a time on a node, so signed-in users reloading <c>/account</c> cannot make
+    /// it read the whole journal many times over.</summary>
+    private readonly SemaphoreSlim _oneRead = new(1, 1);
+
     public async Task<Page> ReadAsync(string account, int page)
+    {
+        var history = await HistoryOfAsync(account);
+        var live = (await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, TimeSpan.FromSeconds(5))).Grants
+            .Where(g => Same(g.Account, account)).OrderByDescending(g => g.IssuedAt).ToList();
+        var skip = Math.Min(page, MaxPages) * PageSize;
+        return new Page(
+            history.Logins.Skip(skip).Take(PageSize).ToList(),
+            history.Messages.Skip(skip).Take(PageSize).ToList(),
+            live,
+            history.Logins.Count > skip + PageSize || history.Messages.Count > skip + PageSize);
+    }
+
+    private async Task<History> HistoryOfAsync(string account)
+    {
+        await _oneRead.WaitAsync();
+        try
+        {
+            var now = DateTime.UtcNow;
+            foreach (var stale in _recent.Where(kv => now - kv.Value.ReadAt >= Fresh).Select(kv => kv.Key).ToList()) _recent.Remove(stale);
+            if (_recent.TryGetValue(account, out var recent)) return recent;
+            return _recent[account] = await ReadJournalAsync(account, now);
+        }
+        finally
+        {
+            _oneRead.Release();
+        }
+    }
+
+    private async Task<History> ReadJournalAsync(string account, DateTime now)
     {
         var logins = new List<Login>();
         var messages = new List<RelayAccepted>();
@@ -39,14 +83,8 @@ public sealed class AccountHistory(ActorSystem system, IActorRef grants)
                             break;
                     }
         }
-        var live = (await grants.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, TimeSpan.FromSeconds(5))).Grants
-            .Where(g => Same(g.Account, account)).OrderByDescending(g => g.IssuedAt).ToList();
-        var skip = page * PageSize;
-        return new Page(
-            logins.OrderByDescending(l => l.At).Skip(skip).Take(PageSize).ToList(),
-            messages.OrderByDescending(m => m.At).Skip(skip).Take(PageSize).ToList(),
-            live,
-            logins.Count > skip + PageSize || messages.Count > skip + PageSize);
+        const int kept = (MaxPages + 1) * PageSize;
+        return new History(logins.OrderByDescending(l => l.At).Take(kept).ToList(), messages.OrderByDescending(m => m.At).Take(kept).ToList(), now);
     }
 
     private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

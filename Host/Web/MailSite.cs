@@ -8,12 +8,16 @@ namespace MailActors.Host.Web;
 /// clients must use (port-offset applied, docs/spec.md §16), the local domains and the POP-before-SMTP window.
 /// The help page, the autoconfiguration documents and <c>mailactors dns</c> all read it.
 /// </summary>
-public sealed class MailSite(MailActorsSettings settings)
+/// <param name="policy">the policy this node enforces now (docs/spec.md §2: it changes with <c>policy reload</c>, without a
+/// restart); the configuration's own, where no node runs (<c>mailactors dns</c>).</param>
+public sealed class MailSite(MailActorsSettings settings, Func<LivePolicy> policy)
 {
+    public MailSite(MailActorsSettings settings) : this(settings, () => LivePolicy.FromSettings(settings)) { }
+
     public string Hostname => settings.Hostname;
     public IReadOnlyList<string> Domains => settings.LocalDomains;
-    public TimeSpan Window => settings.PopBeforeSmtp.Window;
-    public bool StlsOutside => settings.Policy.AllowStlsOutside;
+    public TimeSpan Window => policy().GrantWindow;
+    public bool StlsOutside => policy().AllowStlsOutside;
 
     public int Port(ListenerKind kind) => settings.PortOf(kind);
     public bool Enabled(ListenerKind kind) => settings.Listeners[kind].Enabled;

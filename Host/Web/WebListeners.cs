@@ -33,8 +33,8 @@ public sealed class WebListeners : IAsyncDisposable
 
     /// <returns>null when both web listeners are switched off.</returns>
     /// <param name="zoneOf">the zone of a visitor's address under the policy this node enforces now.</param>
-    public static async Task<WebListeners?> StartAsync(MailActorsSettings settings, X509Certificate2 certificate, Func<IPAddress, Zone> zoneOf,
-        IWebPages? account, CancellationToken cancellationToken)
+    public static async Task<WebListeners?> StartAsync(MailActorsSettings settings, MailSite site, X509Certificate2 certificate,
+        Func<IPAddress, Zone> zoneOf, IWebPages? account, CancellationToken cancellationToken)
     {
         var web = settings.Listeners[ListenerKind.Web];
         var webs = settings.Listeners[ListenerKind.Webs];
@@ -50,7 +50,6 @@ public sealed class WebListeners : IAsyncDisposable
             if (web.Enabled) k.Listen(settings.BindAddress, web.Port);
             if (webs.Enabled) k.Listen(settings.BindAddress, webs.Port, l => l.UseHttps(certificate));
         });
-        var site = new MailSite(settings);
         account?.AddServices(builder.Services);
         var app = builder.Build();
         app.Use(async (context, next) =>

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MailActors.Configuration;
 using MailActors.Host.Configuration;
 
@@ -57,14 +59,38 @@ public sealed class AccountSourceConfigurationTests : IDisposable
     [InlineData("url = \"ldaps://ldap.campus.test\", start-tls = on", "mailactors.accounts.ldap.start-tls")]
     [InlineData("cache-ttl = 10m", "mailactors.accounts.ldap.cache-ttl")]
     [InlineData("ca-dir = \"/nonexistent\"", "mailactors.accounts.ldap.ca-dir")]
+    [InlineData("ca-dir = \"{dir}\"", "mailactors.accounts.ldap.ca-dir")]   // holds no certificate
+    [InlineData("url = \"ldap://ldap.campus.test\", ca-dir = \"{ca}\"", "mailactors.accounts.ldap.ca-dir")]   // no TLS to use it
     [InlineData("pool-size = 0", "mailactors.accounts.ldap.pool-size")]
     public void A_bad_directory_setting_is_reported_in_one_line_naming_its_key(string overrides, string key)
     {
+        overrides = overrides.Replace("{dir}", _dir).Replace("{ca}", CaDir());
         var hocon = overrides.StartsWith("mailactors.") ? Ldap() + "\n" + overrides : Ldap(overrides);
         var error = Assert.Throws<ConfigurationError>(() => ConfigLoader.Load([], null, hocon));
         Assert.StartsWith(key + ":", error.Message);
         Assert.DoesNotContain('\n', error.Message);
         Assert.DoesNotContain("s3rvice", error.Message);
+    }
+
+    [Fact]
+    public void The_ca_dir_is_a_folder_with_the_directorys_ca_certificate_in_it()
+    {
+        var ldap = ConfigLoader.Load([], null, Ldap($"ca-dir = \"{CaDir()}\"")).Settings.Accounts.Ldap!;
+        Assert.Equal(CaDir(), ldap.CaDir);
+        var startTls = ConfigLoader.Load([], null, Ldap($"url = \"ldap://ldap.campus.test\", start-tls = on, ca-dir = \"{CaDir()}\"")).Settings.Accounts.Ldap!;
+        Assert.True(startTls.StartTls);
+    }
+
+    /// <summary>A folder holding one CA certificate (PEM).</summary>
+    private string CaDir()
+    {
+        var dir = Path.Combine(_dir, "ca");
+        Directory.CreateDirectory(dir);
+        using var key = ECDsa.Create();
+        var request = new CertificateRequest("CN=Campus CA", key, HashAlgorithmName.SHA256);
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllText(Path.Combine(dir, "campus-ca.pem"), ca.ExportCertificatePem());
+        return dir;
     }
 
     public void Dispose() => Directory.Delete(_dir, true);

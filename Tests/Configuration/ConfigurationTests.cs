@@ -22,6 +22,7 @@ public sealed class ConfigurationTests
         Assert.Equal(StorageProvider.Sqlite, s.Storage.Provider);
         Assert.True(s.Tls.Generated);
         Assert.Equal(Path.Combine(s.DataDir, "keys", "apop.key"), s.ApopKeyFile);
+        Assert.Equal(TimeSpan.FromSeconds(10), s.Limits.TlsHandshakeTimeout);
     }
 
     [Fact]
@@ -49,6 +50,8 @@ public sealed class ConfigurationTests
     [InlineData("""mailactors.listeners.pop3.port = 70000""", "mailactors.listeners.pop3.port")]
     [InlineData("""mailactors.tls.certificate = "/x.pem" """, "mailactors.tls")]
     [InlineData("""mailactors.hostname = "" """, "mailactors.hostname")]
+    [InlineData("""mailactors.limits.tls-handshake-timeout = 0s""", "mailactors.limits.tls-handshake-timeout")]
+    [InlineData("""mailactors.limits.commit-wait = -1s""", "mailactors.limits.commit-wait")]
     public void A_bad_value_is_reported_naming_its_key(string hocon, string key)
     {
         var error = Assert.Throws<ConfigurationError>(() => ConfigLoader.Load([], null, hocon));

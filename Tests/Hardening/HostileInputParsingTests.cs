@@ -148,7 +148,9 @@ public sealed class HostileInputParsingTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(spool.Directory));
             var end = reader.Add(new ConnectionEvents.Line("."))!;
             Assert.Equal(10 * 502, end.Body!.Length);
-            Assert.Equal(string.Concat(Enumerable.Repeat(line + "\r\n", 10)), Encoding.Latin1.GetString(end.Body));
+            Assert.Equal(string.Concat(Enumerable.Repeat(line + "\r\n", 10)), Encoding.Latin1.GetString(end.Body.ToArray()));
+            Assert.Single(Directory.GetFiles(spool.Directory)); // the finished message is its receiver's until its commit
+            end.Body.Dispose();
             Assert.Empty(Directory.GetFiles(spool.Directory));
 
             var abandoned = new DataReader(1_000_000, 50, spool);

@@ -98,6 +98,20 @@ public sealed class PolicyReloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_help_page_tells_the_window_the_node_enforces_after_a_reload()
+    {
+        using var web = new HttpClient();
+        async Task<string> HelpPageAsync() => await web.GetStringAsync($"http://127.0.0.1:{_server.WebPort}/?lang=en");
+        Assert.Contains("for 5 minutes after that", await HelpPageAsync());
+
+        var reload = await MailActorsCli.RunAsync(PolicyFile("mailactors.pop-before-smtp.window = 2m"), "", "policy", "reload");
+
+        Assert.Equal(0, reload.Code);
+        await Eventually.AssertAsync(async () => (await HelpPageAsync()).Contains("for 2 minutes after that"),
+            "the help page reads the live policy, not the file the node started with", TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task An_invalid_value_is_refused_with_the_start_up_line_and_nothing_changes()
     {
         var bad = await MailActorsCli.RunAsync(PolicyFile("""mailactors.networks.internal = ["127.0.0.1/32", "127.0.0.300/32"]"""), "", "policy", "reload");

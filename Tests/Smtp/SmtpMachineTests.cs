@@ -260,7 +260,7 @@ public sealed class DataReaderTests
     {
         var end = Feed(new DataReader(1000, 50, MessageSpool.MemoryOnly), L("Subject: x"), L(""), L("..leading dot"), L("."))!;
         Assert.Equal(DataProblem.None, end.Problem);
-        Assert.Equal("Subject: x\r\n\r\n.leading dot\r\n", System.Text.Encoding.Latin1.GetString(end.Body!));
+        Assert.Equal("Subject: x\r\n\r\n.leading dot\r\n", System.Text.Encoding.Latin1.GetString(end.Body!.ToArray()));
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed record ListenerOptions(
     bool ImplicitTls,
     int MaxLineLength,
     TimeSpan IdleTimeout,
+    TimeSpan TlsHandshakeTimeout,
     Func<IPAddress, bool> IsTrustedProxy,
     ISessionFactory Sessions,
     ConnectionGate Gate,

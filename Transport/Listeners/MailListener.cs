@@ -71,7 +71,7 @@ public sealed class MailListener
         if (_options.ImplicitTls)
         {
             pipeline.AddLast("tls", TlsHandlers.Server(_options.Certificate));
-            pipeline.AddLast(TlsHandshakeDeadline.Name, new TlsHandshakeDeadline());
+            pipeline.AddLast(TlsHandshakeDeadline.Name, new TlsHandshakeDeadline(_options.TlsHandshakeTimeout));
         }
         // Idle = neither reading nor writing (a long download on a slow link is not idle).
         pipeline.AddLast("idle", new IdleStateHandler(true, TimeSpan.Zero, TimeSpan.Zero, _options.IdleTimeout));

@@ -149,7 +149,7 @@ internal sealed class SessionBridge(ListenerOptions options, EventLoopDispatcher
         pipeline.Remove(MailListener.LinesHandler);
         pipeline.AddBefore(MailListener.SessionHandler, MailListener.LinesHandler, MailListener.NewLineDecoder(options));
         pipeline.AddFirst("tls", TlsHandlers.Server(options.Certificate));
-        pipeline.AddAfter("tls", TlsHandshakeDeadline.Name, new TlsHandshakeDeadline());
+        pipeline.AddAfter("tls", TlsHandshakeDeadline.Name, new TlsHandshakeDeadline(options.TlsHandshakeTimeout));
     });
 
     /// <summary>Flushes, then closes; a client that stops reading does not hold the connection (and its

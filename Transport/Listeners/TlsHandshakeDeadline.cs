@@ -6,13 +6,13 @@ namespace MailActors.Transport.Listeners;
 
 /// <summary>
 /// Closes a connection whose TLS handshake (implicit, or after STARTTLS/STLS) has not finished within
-/// <see cref="Limit"/> (docs/spec.md §14): a client that opens a handshake and stalls holds no socket for longer.
-/// Sits right after the TLS handler, which reports the handshake's end as a user event.
+/// <paramref name="limit"/> (<c>limits.tls-handshake-timeout</c>, docs/spec.md §14): a client that opens a handshake and
+/// stalls holds no socket for longer. Sits right after the TLS handler, which reports the handshake's end as a user event;
+/// when the deadline passes it reports a failed handshake itself, so the session ends saying why, and closes.
 /// </summary>
-internal sealed class TlsHandshakeDeadline : ChannelHandlerAdapter
+internal sealed class TlsHandshakeDeadline(TimeSpan limit) : ChannelHandlerAdapter
 {
     public const string Name = "tls-deadline";
-    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
     private IScheduledTask? _deadline;
     private bool _done;
 
@@ -30,7 +30,15 @@ internal sealed class TlsHandshakeDeadline : ChannelHandlerAdapter
     private void Start(IChannelHandlerContext context)
     {
         if (_deadline is not null || _done) return;
-        _deadline = context.Executor.Schedule(() => context.CloseAsync(), Limit);
+        _deadline = context.Executor.Schedule(() => Expire(context), limit);
+    }
+
+    private void Expire(IChannelHandlerContext context)
+    {
+        if (_done) return;
+        _done = true;
+        context.FireUserEventTriggered(new TlsHandshakeCompletionEvent(new TimeoutException($"handshake not finished within {limit.TotalSeconds:0.###}s")));
+        context.CloseAsync();
     }
 
     public override void UserEventTriggered(IChannelHandlerContext context, object evt)

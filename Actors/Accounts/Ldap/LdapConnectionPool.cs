@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.DirectoryServices.Protocols;
 using System.Net;
+using System.Reflection;
 using MailActors.Configuration;
 
 namespace MailActors.Accounts.Ldap;
@@ -52,7 +53,9 @@ public sealed class LdapConnectionPool(LdapSettings settings, bool bound) : IDis
         catch (Exception e) when (e is DirectoryException and not LdapException { ErrorCode: LdapErrors.InvalidCredentials }
                                       or PlatformNotSupportedException or DllNotFoundException)
         {
-            throw new DirectoryUnavailable(e.Message);
+            throw new DirectoryUnavailable(e is LdapException { ErrorCode: LdapErrors.ServerDown or LdapErrors.ConnectError } && (settings.Ldaps || settings.StartTls)
+                ? $"{e.Message} (over TLS: or the certificate of {settings.Url.Host} did not verify against {(settings.CaDir.Length > 0 ? settings.CaDir : "the system's CAs")})"
+                : e.Message);
         }
         finally
         {
@@ -75,10 +78,11 @@ public sealed class LdapConnectionPool(LdapSettings settings, bool bound) : IDis
             if (settings.Ldaps) options.SecureSocketLayer = true;
             if (!OperatingSystem.IsWindows() && (settings.Ldaps || settings.StartTls))
             {
+                // libldap's own TLS settings (ldap.conf TLS_CACERT, the system's CAs) unless ca-dir names others
                 if (settings.CaDir.Length > 0) options.TrustedCertificatesDirectory = settings.CaDir;
                 options.StartNewTlsSessionContext();
             }
-            if (settings.StartTls) options.StartTransportLayerSecurity(null);
+            if (settings.StartTls) StartTls(connection);
             if (bound)
             {
                 if (settings.BindDn.Length > 0) connection.Bind(new NetworkCredential(settings.BindDn, settings.BindPassword));
@@ -92,6 +96,24 @@ public sealed class LdapConnectionPool(LdapSettings settings, bool bound) : IDis
             throw;
         }
     }
+
+    /// <summary>
+    /// StartTLS as the first thing on the connection. On Linux, System.DirectoryServices.Protocols (10.0 and 11.0)
+    /// gives libldap the server's address in its private <c>Connect</c>, which only a bind or a request calls, and
+    /// StartTransportLayerSecurity calls neither: sent first, StartTLS goes to libldap's default
+    /// (ldap://localhost:389) and fails "server unavailable". So it is called here first, as newer .NET does inside
+    /// StartTransportLayerSecurity (dotnet/runtime main). (Sending an anonymous request first instead races slapd,
+    /// which then refuses StartTLS now and then: "operations are outstanding".) A StartTLS that fails (refused, or a
+    /// certificate that does not verify) throws, and the connection is closed: no bind is ever sent in clear text.
+    /// </summary>
+    private static void StartTls(LdapConnection connection)
+    {
+        if (!OperatingSystem.IsWindows()) SetAddress?.Invoke(connection, BindingFlags.DoNotWrapExceptions, null, null, null);
+        connection.SessionOptions.StartTransportLayerSecurity(null);
+    }
+
+    private static readonly MethodInfo? SetAddress =
+        typeof(LdapConnection).GetMethod("Connect", BindingFlags.Instance | BindingFlags.NonPublic, Type.EmptyTypes);
 
     public void Dispose()
     {
@@ -107,4 +129,7 @@ public static class LdapErrors
 {
     /// <summary>RFC 4511 resultCode invalidCredentials.</summary>
     public const int InvalidCredentials = 49;
+
+    /// <summary>libldap's LDAP_SERVER_DOWN and LDAP_CONNECT_ERROR: also how a TLS handshake that failed is reported.</summary>
+    public const int ServerDown = 81, ConnectError = 91;
 }
