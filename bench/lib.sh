@@ -229,6 +229,9 @@ mailactors {
     apop.enabled = off
     smtp { enabled = on, port = $3 }
     submission.enabled = off
+    submissions.enabled = off
+    web.enabled = off
+    webs.enabled = off
   }
   limits.max-connections-per-address = 100000
   admin.http = ""

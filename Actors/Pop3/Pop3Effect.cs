@@ -12,6 +12,9 @@ public abstract record Pop3Effect
     /// <summary>Read the message and send it as a multi-line response; all of it, or its headers and the first <paramref name="TopLines"/> body lines.</summary>
     public sealed record SendMessage(StoredMessageInfo Message, int? TopLines) : Pop3Effect;
 
+    /// <summary>A message went out in full (RETR): the session's audit fact lists it (docs/spec.md §8).</summary>
+    public sealed record Retrieved(string Uidl, string? MessageId) : Pop3Effect;
+
     /// <summary>Check credentials and lock the maildrop; answer with <see cref="Pop3Machine.LoginSucceeded"/> or <see cref="Pop3Machine.LoginFailed"/>.</summary>
     public sealed record Login(Mechanism Mechanism, string Name, string Secret, string Rule) : Pop3Effect;
 

@@ -19,12 +19,9 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
 {
     private Pop3State _state = null!;
     private RefusalRecorder<Pop3Effect.PolicyRefused, (Mechanism Mechanism, string Rule)>? _refusals;
-    private MailboxActivity _activity = MailboxActivity.None; // docs/spec.md §8: one fact per session
+    private readonly MailboxActivity _activity = new(); // docs/spec.md §8: one fact per session
     private IReadOnlyList<string> _deleting = [];
     private string _ended = "closed";
-
-    /// <summary>A message was sent in full (RETR): told by the read, folded in on the actor's thread.</summary>
-    private sealed record Retrieved(string Uidl, string? MessageId);
 
     public static Props Props(IClientConnection connection, Pop3SessionDeps deps) =>
         Akka.Actor.Props.Create(() => new Pop3SessionActor(connection, deps));
@@ -74,6 +71,9 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
                 case Commit commit:
                     Run(CommitAsync(_state, commit, Self, deps));
                     return;
+                case Retrieved retrieved:
+                    _activity.Retrieve(retrieved.Uidl, retrieved.MessageId);
+                    break;
                 case Pop3Effect.PolicyRefused refused:
                     _refusals!.Record(refused, DateTime.UtcNow);
                     break;
@@ -94,7 +94,7 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
     private Task<Pop3Step> SendAsync(Pop3State state, SendMessage send)
     {
         var account = ((Pop3State.Transaction)state).Account;
-        var (store, connection, facts, name, self) = (deps.Messages, Connection, Session.Facts, Name, Self);
+        var (store, connection, facts, name) = (deps.Messages, Connection, Session.Facts, Name);
         return Send();
 
         async Task<Pop3Step> Send()
@@ -105,8 +105,9 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
                 if (body is null) return Pop3Machine.MessageUnreadable(state);
                 var first = send.TopLines is null ? Pop3Reply.Octets(send.Message.Size) : Pop3Reply.TopFollows;
                 await connection.WriteAsync(MultiLineBody.Render(first, body, send.TopLines));
-                if (send.TopLines is null) self.Tell(new Retrieved(send.Message.Uidl, Smtp.MessageComposer.FindHeader(body, "Message-ID")));
-                return new Pop3Step(state);
+                return send.TopLines is null
+                    ? new Pop3Step(state, new Retrieved(send.Message.Uidl, Smtp.MessageComposer.FindHeader(body, "Message-ID")))
+                    : new Pop3Step(state);
             }
             catch (Exception e)
             {
@@ -129,12 +130,6 @@ public sealed class Pop3SessionActor(IClientConnection connection, Pop3SessionDe
             deps.Session.Facts.Fault($"pop3 {deps.Session.ListenerName}", $"UPDATE of {commit.Account}", e);
             return Pop3Machine.Committed(state, false);
         }
-    }
-
-    protected override void Unhandled(object message)
-    {
-        if (message is Retrieved r) _activity = _activity.Retrieve(r.Uidl, r.MessageId);
-        else base.Unhandled(message);
     }
 
     /// <summary>The session's one audit fact: what it retrieved, and what its QUIT deleted (docs/spec.md §8).</summary>

@@ -63,20 +63,29 @@ public static class MessageComposer
     public static string Rfc5322Date(DateTimeOffset t) =>
         t.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss", CultureInfo.InvariantCulture) + " +0000";
 
-    /// <summary>The (unfolded) value of the first header field of this name in the header section, or null.</summary>
+    /// <summary>The (unfolded) value of the first header field of this name in the header section, or null. Read in
+    /// place: every RETR looks up its Message-ID for the audit fact (issue 16).</summary>
     public static string? FindHeader(byte[] message, string name)
     {
-        var text = Encoding.Latin1.GetString(message, 0, HeaderLength(message));
-        var lines = text.Split("\r\n");
-        for (var i = 0; i < lines.Length; i++)
+        ReadOnlySpan<byte> rest = message.AsSpan(0, HeaderLength(message));
+        while (!rest.IsEmpty)
         {
-            var line = lines[i];
-            if (line.Length <= name.Length || line[name.Length] != ':' || !line.StartsWith(name, StringComparison.OrdinalIgnoreCase)) continue;
-            var value = new StringBuilder(line[(name.Length + 1)..]);
-            while (i + 1 < lines.Length && lines[i + 1].Length > 0 && lines[i + 1][0] is ' ' or '\t') value.Append(lines[++i]);
+            var line = NextLine(ref rest);
+            if (line.Length <= name.Length || line[name.Length] != (byte)':' || !Ascii.EqualsIgnoreCase(line[..name.Length], name)) continue;
+            var value = new StringBuilder(Encoding.Latin1.GetString(line[(name.Length + 1)..]));
+            while (rest.Length > 0 && rest[0] is (byte)' ' or (byte)'\t') value.Append(Encoding.Latin1.GetString(NextLine(ref rest)));
             return value.ToString().Trim();
         }
         return null;
+    }
+
+    /// <summary>The next line without its CRLF; <paramref name="rest"/> moves past it.</summary>
+    private static ReadOnlySpan<byte> NextLine(ref ReadOnlySpan<byte> rest)
+    {
+        var end = rest.IndexOf("\r\n"u8);
+        var line = end < 0 ? rest : rest[..end];
+        rest = end < 0 ? default : rest[(end + 2)..];
+        return line;
     }
 
     private static int HeaderLength(byte[] message)

@@ -10,7 +10,8 @@ namespace MailActors.Host.Web;
 /// What <c>/account</c> shows a user about themselves (docs/spec.md §16), from the audit journal and the grant ledger:
 /// their logins (succeeded and failed), their live grants, and the relayed messages their grants and logins let out,
 /// newest first, a page at a time. Reading them means reading the whole journal (it is kept by stream, not by
-/// account), so one read serves an account's pages for <see cref="Fresh"/> and a node does one read at a time.
+/// account), so a node does one such read at a time: users reloading the page wait their turn rather than making
+/// the node read the journal many times over at once. (Not cached: a user who just sent mail expects to see it.)
 /// </summary>
 public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants)
 {
@@ -20,15 +21,10 @@ public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants
 
     public sealed record Page(IReadOnlyList<Login> Logins, IReadOnlyList<RelayAccepted> Messages, IReadOnlyList<Grant> Grants, bool HasOlder);
 
-    /// <summary>How long a read of the journal serves the same account's pages (a user paging, or reloading).</summary>
-    public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
-
     /// <summary>The newest logins and messages kept per account: the pages a user can turn to.</summary>
     public const int MaxPages = 50;
 
-    private sealed record History(IReadOnlyList<Login> Logins, IReadOnlyList<RelayAccepted> Messages, DateTime ReadAt);
-
-    private readonly Dictionary<string, History> _recent = new(StringComparer.OrdinalIgnoreCase);
+    private sealed record History(IReadOnlyList<Login> Logins, IReadOnlyList<RelayAccepted> Messages);
 
     /// <summary>The journal is read once at a time on a node, so signed-in users reloading <c>/account</c> cannot make
     /// it read the whole journal many times over.</summary>
@@ -52,10 +48,7 @@ public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants
         await _oneRead.WaitAsync();
         try
         {
-            var now = DateTime.UtcNow;
-            foreach (var stale in _recent.Where(kv => now - kv.Value.ReadAt >= Fresh).Select(kv => kv.Key).ToList()) _recent.Remove(stale);
-            if (_recent.TryGetValue(account, out var recent)) return recent;
-            return _recent[account] = await ReadJournalAsync(account, now);
+            return await ReadJournalAsync(account);
         }
         finally
         {
@@ -63,7 +56,7 @@ public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants
         }
     }
 
-    private async Task<History> ReadJournalAsync(string account, DateTime now)
+    private async Task<History> ReadJournalAsync(string account)
     {
         var logins = new List<Login>();
         var messages = new List<RelayAccepted>();
@@ -84,7 +77,7 @@ public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants
                 }
         }
         const int kept = (MaxPages + 1) * PageSize;
-        return new History(logins.OrderByDescending(l => l.At).Take(kept).ToList(), messages.OrderByDescending(m => m.At).Take(kept).ToList(), now);
+        return new History(logins.OrderByDescending(l => l.At).Take(kept).ToList(), messages.OrderByDescending(m => m.At).Take(kept).ToList());
     }
 
     private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

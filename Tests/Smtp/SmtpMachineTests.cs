@@ -315,4 +315,15 @@ public sealed class MessageComposerTests
         Assert.Null(MessageComposer.FindHeader(body, "Message-ID"));
         Assert.Equal("<h@x>", MessageComposer.FindHeader(System.Text.Encoding.Latin1.GetBytes("Message-ID: <h@x>\r\n\r\nbody\r\n"), "Message-ID"));
     }
+
+    [Fact]
+    public void A_header_is_found_whatever_its_case_unfolded_and_not_by_a_longer_name_that_starts_like_it()
+    {
+        var message = System.Text.Encoding.Latin1.GetBytes(
+            "Message-IDs: <not@x>\r\nmessage-id:\r\n  <folded@x>\r\nSubject: caf\u00e9\r\n\r\nMessage-ID: <body@x>\r\n");
+        Assert.Equal("<folded@x>", MessageComposer.FindHeader(message, "Message-ID"));
+        Assert.Equal("caf\u00e9", MessageComposer.FindHeader(message, "subject"));
+        Assert.Null(MessageComposer.FindHeader(message, "Date"));
+        Assert.Equal("<last@x>", MessageComposer.FindHeader(System.Text.Encoding.Latin1.GetBytes("Message-ID: <last@x>"), "Message-ID"));
+    }
 }

@@ -171,7 +171,7 @@ public sealed partial class AccountPagesTests(WebServerFixture fixture) : IClass
         }
         using var visitor = new Visitor(Server, TestServer.Inside);
         Assert.Equal(HttpStatusCode.Redirect, (await visitor.LogInAsync("alice", WebServerFixture.Password)).StatusCode);
-        // the relay facts are written after the 250, and a page viewed in the last 5 s (AccountHistory.Fresh) is served again
+        // the relay facts are written to the journal after the client has read 250
         var html = "";
         await Eventually.AssertAsync(async () =>
             (html = await visitor.Client.GetStringAsync(WebClients.Webs(Server, "/account?lang=ja"))).Contains("<td>alice@example.org</td>"),
