@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using MailActors.Serialization;
 
 namespace MailActors.Audit;
 
@@ -16,13 +17,19 @@ public sealed record AuditFilter(
         if (entry.Link is null) return false;
         if (Since is { } since && entry.At < since) return false;
         if (Until is { } until && entry.At >= until) return false;
-        if (Kinds is { Count: > 0 } kinds && !kinds.Any(k => entry.Kind == k || entry.Kind.StartsWith(k + "-", StringComparison.Ordinal)))
-            return false;
+        if (!KindSelected(entry.Kind)) return false;
+        if (User is null && Ip is null) return true;
         var fields = entry.Fields();
         if (User is { } user && !string.Equals(Text(fields, "account"), user, StringComparison.OrdinalIgnoreCase)) return false;
         if (Ip is { } ip && !Covers(Text(fields, "address"), ip) && !Covers(Text(fields, "key"), ip)) return false;
         return true;
     }
+
+    /// <summary>The fact types that <c>--kind</c> selects (null: every kind), so that the journal need hand over no others.</summary>
+    public IReadOnlyCollection<Type>? Facts => Kinds is { Count: > 0 } ? FactCodec.TypesOf(KindSelected) : null;
+
+    private bool KindSelected(string kind) =>
+        Kinds is not { Count: > 0 } kinds || kinds.Any(k => kind == k || kind.StartsWith(k + "-", StringComparison.Ordinal));
 
     private static string? Text(JsonObject fields, string name) =>
         fields.TryGetPropertyValue(name, out var value) && value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using MailActors.Serialization;
@@ -26,10 +27,23 @@ public sealed record Chained(object Fact, string Manifest, byte[] FactJson, stri
 
     public static string HashOf(string prev, string manifest, ReadOnlySpan<byte> factJson)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.ASCII.GetBytes(prev + "\n" + manifest + "\n"));
-        sha.AppendData(factJson);
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        // one buffer and a one-shot hash: the auditor hashes every row of the journal
+        var buffer = ArrayPool<byte>.Shared.Rent(prev.Length + manifest.Length + 2 + factJson.Length);
+        try
+        {
+            var length = Encoding.ASCII.GetBytes(prev, buffer);
+            buffer[length++] = (byte)'\n';
+            length += Encoding.ASCII.GetBytes(manifest, buffer.AsSpan(length));
+            buffer[length++] = (byte)'\n';
+            factJson.CopyTo(buffer.AsSpan(length));
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, length + factJson.Length), hash);
+            return Convert.ToHexStringLower(hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
 

@@ -24,6 +24,12 @@ public sealed class MessageTrace(string messageId)
     /// <summary>Message-IDs compare with their angle brackets, as stored: <c>id@host</c> and <c>&lt;id@host&gt;</c> are the same.</summary>
     public static string Normal(string id) => id.Trim() is var t && t.StartsWith('<') ? t : $"<{t}>";
 
+    /// <summary>The facts <see cref="First"/> looks at: the journal need hand it no others.</summary>
+    public static readonly Type[] FirstFacts = [typeof(RelayAccepted), typeof(LocalDelivered)];
+
+    /// <summary>The facts <see cref="Second"/> looks at.</summary>
+    public static readonly Type[] SecondFacts = [typeof(RelayDelivered), typeof(RelayBounced), typeof(Pop3Session), typeof(GrantIssued), typeof(GrantRenewed)];
+
     private bool Mine(string? id) => id is not null && Normal(id) == MessageId;
 
     public void First(AuditEntry entry)

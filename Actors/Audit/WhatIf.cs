@@ -31,6 +31,12 @@ public sealed class WhatIf(WhatIfPolicy policy)
     private int _logins, _loginsRefused, _relayed, _wouldBeRefused, _refused, _wouldPass;
     private bool _sorted;
 
+    /// <summary>The facts <see cref="Logins"/> looks at: the journal need hand it no others.</summary>
+    public static readonly Type[] LoginFacts = [typeof(AuthSucceeded), typeof(GrantRevoked)];
+
+    /// <summary>The facts <see cref="Relays"/> looks at.</summary>
+    public static readonly Type[] RelayFacts = [typeof(RelayAccepted), typeof(RelayRefused)];
+
     /// <summary>First pass: POP3 logins (and whether the other policy would have let them in and given them a grant), revocations.</summary>
     public void Logins(AuditEntry entry)
     {

@@ -53,6 +53,12 @@ public static class FactCodec
             ? manifest
             : throw new ArgumentException($"{fact.GetType()} has no manifest in {nameof(FactCodec)}");
 
+    /// <summary>The manifests a fact type is stored under (one per version of its shape).</summary>
+    public static IEnumerable<string> ManifestsOf(Type fact) => Types.Where(kv => kv.Value == fact).Select(kv => kv.Key);
+
+    /// <summary>The fact types whose kind the predicate selects.</summary>
+    public static IReadOnlyList<Type> TypesOf(Func<string, bool> kind) => Types.Where(t => kind(KindOf(t.Key))).Select(t => t.Value).Distinct().ToList();
+
     public static byte[] Encode(object fact) => JsonSerializer.SerializeToUtf8Bytes(fact, fact.GetType(), Json);
 
     public static object Decode(string manifest, ReadOnlySpan<byte> json) =>

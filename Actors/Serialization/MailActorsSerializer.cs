@@ -1,6 +1,4 @@
 using System.Runtime.Serialization;
-using System.Text;
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
 using MailActors.Audit;
@@ -17,11 +15,10 @@ public sealed class MailActorsSerializer(ExtendedActorSystem system) : Serialize
 {
     private readonly WireCodec _wire = new(system);
 
-    public override int Identifier => 4711;
+    /// <summary>The serializer id the journal stores beside each row it wrote (its <c>identifier</c> column).</summary>
+    public const int Id = 4711;
 
-    private static readonly byte[] PrevField = "{\"prev\":\""u8.ToArray();
-    private static readonly byte[] HashField = "\",\"hash\":\""u8.ToArray();
-    private static readonly byte[] FactField = "\",\"fact\":"u8.ToArray();
+    public override int Identifier => Id;
 
     public override string Manifest(object o) =>
         o is Chained c ? c.Manifest : WireCodec.Knows(o.GetType()) ? WireCodec.ManifestOf(o) : FactCodec.ManifestOf(o);
@@ -29,26 +26,13 @@ public sealed class MailActorsSerializer(ExtendedActorSystem system) : Serialize
     public override byte[] ToBinary(object obj)
     {
         if (WireCodec.Knows(obj.GetType())) return _wire.Encode(obj);
-        if (obj is not Chained c) return FactCodec.Encode(obj);
-        using var buffer = new MemoryStream(c.FactJson.Length + 180);
-        buffer.Write(PrevField);
-        buffer.Write(Encoding.ASCII.GetBytes(c.Prev));
-        buffer.Write(HashField);
-        buffer.Write(Encoding.ASCII.GetBytes(c.Hash));
-        buffer.Write(FactField);
-        buffer.Write(c.FactJson);
-        buffer.WriteByte((byte)'}');
-        return buffer.ToArray();
+        return obj is Chained c ? ChainedCodec.Encode(c) : FactCodec.Encode(obj);
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
         if (WireCodec.Knows(manifest)) return _wire.Decode(manifest, bytes);
         if (!FactCodec.Knows(manifest)) throw new SerializationException($"unknown manifest \"{manifest}\"");
-        using var doc = JsonDocument.Parse(bytes);
-        if (!doc.RootElement.TryGetProperty("fact", out var fact)) return FactCodec.Decode(manifest, bytes);
-        var factJson = Encoding.UTF8.GetBytes(fact.GetRawText());
-        return new Chained(FactCodec.Decode(manifest, factJson), manifest, factJson,
-            doc.RootElement.GetProperty("prev").GetString() ?? "", doc.RootElement.GetProperty("hash").GetString() ?? "");
+        return ChainedCodec.Decode(manifest, bytes);
     }
 }

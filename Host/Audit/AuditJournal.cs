@@ -1,140 +1,191 @@
-using Akka.Actor;
-using Akka.Persistence;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Runtime.Serialization;
+using System.Text.Json;
 using MailActors.Audit;
+using MailActors.Configuration;
 using MailActors.Grants;
-using MailActors.Host.Admin;
-using MailActors.Host.Configuration;
+using MailActors.Host.Server;
+using MailActors.Serialization;
+using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace MailActors.Host.Audit;
 
 /// <summary>
-/// Reads every audit stream (the grant ledger's and each node's) from the database with no cluster running (docs/spec.md §8):
-/// the streams are listed by Akka.Persistence.Query (SqlReadJournal), and each is read through the journal plugin. A row that cannot be deserialized is reported in its place, and reading goes
-/// on after it, so that <c>--verify</c> can name it.
+/// Reads every audit stream (the grant ledger's, the policy's and each node's) straight from the journal table that
+/// Akka.Persistence.Sql writes (docs/spec.md §8), on SQLite or PostgreSQL, with no actor system and no node running.
+/// A stream is read a page at a time by keyset (its persistence id and the sequence numbers after the last one read), the
+/// next page fetched while the caller works on this one, so a journal of any size is walked in bounded memory and time
+/// linear in its rows. (The plugin's own by-persistence-id query joins every row to the tags table; its replay goes
+/// through an actor and Akka.Streams per page; both were the bulk of the time.) A row that cannot be read is reported in
+/// its place, and reading goes on after it, so that <c>--verify</c> can name it.
 /// </summary>
 public sealed class AuditJournal : IAsyncDisposable
 {
-    private readonly ActorSystem _system;
-    private readonly IMaterializer _materializer;
-    private readonly bool _ownsSystem;
+    private readonly DbConnection? _db; // null: there is no journal yet (a SQLite file never created)
+    private readonly int _pageSize;
 
-    private AuditJournal(ActorSystem system, bool ownsSystem)
+    private AuditJournal(DbConnection? db, int pageSize)
     {
-        _system = system;
-        _ownsSystem = ownsSystem;
-        _materializer = system.Materializer();
+        _db = db;
+        _pageSize = pageSize;
     }
 
-    public static AuditJournal Open(LoadedConfig config) => new(OfflineJournal.Start(config), ownsSystem: true);
+    public const int DefaultPageSize = 5000;
 
-    /// <summary>The journal as a running node reads it, through its own actor system (which it leaves running).</summary>
-    public static AuditJournal On(ActorSystem system) => new(system, ownsSystem: false);
+    /// <summary>The journal for the CLI, which runs with no node: on PostgreSQL it first connects (a bad connection string
+    /// is one line naming the key) and creates the schema, as a node would.</summary>
+    public static AuditJournal Open(MailActorsSettings settings, int pageSize = DefaultPageSize)
+    {
+        MailServices.EnsureSchema(settings);
+        return OnNode(settings, pageSize);
+    }
+
+    /// <summary>The journal as a running node reads it, whose schema is in place.</summary>
+    public static AuditJournal OnNode(MailActorsSettings settings, int pageSize = DefaultPageSize)
+    {
+        if (settings.Storage.Provider == StorageProvider.PostgreSql)
+        {
+            var pg = new NpgsqlConnection(settings.Storage.ConnectionString);
+            pg.Open();
+            return new AuditJournal(pg, pageSize);
+        }
+        var path = PersistenceConfig.SqliteDatabasePath(settings);
+        if (!File.Exists(path)) return new AuditJournal(null, pageSize);
+        var sqlite = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWrite, // not ReadOnly: a reader of a WAL database may need to create its -shm file
+            DefaultTimeout = 30,
+            Pooling = false,
+        }.ToString());
+        sqlite.Open();
+        return new AuditJournal(sqlite, pageSize);
+    }
 
     public static bool IsAuditStream(string persistenceId) =>
         persistenceId == GrantLedgerActor.Id || persistenceId == Policy.PolicyOwnerActor.Id || persistenceId.StartsWith(AuditWriter.StreamPrefix, StringComparison.Ordinal);
 
+    /// <summary>The audit streams in the journal, in ordinal order of their names.</summary>
     public async Task<IReadOnlyList<string>> StreamsAsync()
     {
-        // The read journal's constructor waits at most 5 s for the write journal; on a loaded machine its first start
-        // (connection, schema check) can take longer. A replay of nothing starts it, with no such limit.
-        await ReplayAsync(GrantLedgerActor.Id, 1, 0);
-        var journal = PersistenceQuery.Get(_system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        return (await journal.CurrentPersistenceIds().RunWith(Sink.Seq<string>(), _materializer))
-            .Where(IsAuditStream).Order(StringComparer.Ordinal).ToList();
+        if (_db is null || !await HasJournalAsync(_db)) return [];
+        // The distinct persistence ids by skipping through the (persistence_id, sequence_number) index, one probe per
+        // stream, rather than a scan of every row.
+        await using var command = _db.CreateCommand();
+        command.CommandText = """
+            WITH RECURSIVE ids(id) AS (
+                SELECT MIN(persistence_id) FROM journal
+                UNION ALL
+                SELECT (SELECT MIN(persistence_id) FROM journal WHERE persistence_id > ids.id) FROM ids WHERE ids.id IS NOT NULL)
+            SELECT id FROM ids WHERE id IS NOT NULL
+            """;
+        var streams = new List<string>();
+        await using var rows = await command.ExecuteReaderAsync();
+        while (await rows.ReadAsync()) streams.Add(rows.GetString(0));
+        return streams.Where(IsAuditStream).Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
-    /// One stream's events in sequence order, read a page at a time, so that a stream of any length is walked in
-    /// bounded memory. A row that cannot be read is yielded as such, and reading goes on after it.
+    /// One stream's events in sequence order. With <paramref name="only"/>, just the rows stored under those facts'
+    /// manifests (selected by the database, before any is decoded); the others are not read at all.
     /// </summary>
-    public async IAsyncEnumerable<AuditEntry> ReadAsync(string stream)
+    public async IAsyncEnumerable<AuditEntry> ReadAsync(string stream, IReadOnlyCollection<Type>? only = null,
+        [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var from = 1L;
-        var failures = 0;
-        while (true)
+        if (_db is null) yield break;
+        var manifests = only?.SelectMany(FactCodec.ManifestsOf).ToList();
+        if (manifests is { Count: 0 }) yield break;
+        var page = ReadPageAsync(stream, after: 0, manifests, ct);
+        try
         {
-            var pageStart = from;
-            var replay = await ReplayAsync(stream, pageStart, pageStart + PageSize - 1);
-            foreach (var (sequenceNr, payload) in replay.Events)
+            while (true)
             {
-                yield return payload is Chained link
-                    ? new AuditEntry(stream, sequenceNr, link)
-                    : new AuditEntry(stream, sequenceNr, null, $"not a chained fact ({payload.GetType().Name})");
-                from = sequenceNr + 1;
-                failures = 0;
+                var entries = await page;
+                if (entries.Length == 0) yield break;
+                // the next page is read and decoded while the caller works through this one
+                page = entries.Length < _pageSize ? Task.FromResult(Array.Empty<AuditEntry>()) : ReadPageAsync(stream, entries[^1].SequenceNr, manifests, ct);
+                foreach (var entry in entries) yield return entry;
             }
-            if (replay.Failure is null)
-            {
-                from = pageStart + PageSize; // rows missing inside the page are gaps: the verifier names them
-                if (from > replay.Highest) yield break;
-                continue;
-            }
-
-            // The row after the last one read could not be deserialized: note it, and read on past it.
-            var reason = (replay.Failure.InnerException ?? replay.Failure).Message.Split('\n')[0];
-            if (++failures > MaxUnreadableInARow)
-            {
-                yield return new AuditEntry(stream, from, null, $"reading stopped after {MaxUnreadableInARow} unreadable rows: {reason}");
-                yield break;
-            }
-            yield return new AuditEntry(stream, from, null, reason);
-            from++;
+        }
+        finally
+        {
+            if (!page.IsCompleted) await page.ContinueWith(_ => { }, TaskScheduler.Default); // the connection is free again when we leave
         }
     }
 
     /// <summary>Every stream's entries, stream after stream (in <see cref="StreamsAsync"/> order), each in sequence order.</summary>
-    public async IAsyncEnumerable<AuditEntry> ReadAllAsync()
+    public async IAsyncEnumerable<AuditEntry> ReadAllAsync(IReadOnlyCollection<Type>? only = null, [EnumeratorCancellation] CancellationToken ct = default)
     {
         foreach (var stream in await StreamsAsync())
-            await foreach (var entry in ReadAsync(stream))
+            await foreach (var entry in ReadAsync(stream, only, ct))
                 yield return entry;
     }
 
-    private const int PageSize = 5000;
-
-    /// <summary>
-    /// One stream's events, read the way recovery reads them (the journal's replay). SqlReadJournal's own
-    /// by-persistence-id query joins every row to its tags with a correlated aggregate that linq2db turns into a
-    /// scan of the whole tags table per row, which made 100k events take over ten minutes.
-    /// </summary>
-    private Task<StreamReplay> ReplayAsync(string stream, long from, long to)
+    private Task<AuditEntry[]> ReadPageAsync(string stream, long after, List<string>? manifests, CancellationToken ct) => Task.Run(async () =>
     {
-        var done = new TaskCompletionSource<StreamReplay>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _system.ActorOf(Props.Create(() => new ReplayCollector(stream, from, to, done)));
-        return done.Task;
+        await using var command = _db!.CreateCommand();
+        var kinds = manifests is null ? "" : $"AND manifest IN ({string.Join(", ", manifests.Select((_, i) => $"@m{i}"))})";
+        command.CommandText = $"""
+            SELECT sequence_number, manifest, identifier, message FROM journal
+            WHERE persistence_id = @stream AND sequence_number > @after AND deleted = @deleted {kinds}
+            ORDER BY sequence_number LIMIT @page
+            """;
+        Parameter(command, "@stream", stream);
+        Parameter(command, "@after", after);
+        Parameter(command, "@deleted", false);
+        Parameter(command, "@page", _pageSize);
+        for (var i = 0; i < (manifests?.Count ?? 0); i++) Parameter(command, $"@m{i}", manifests![i]);
+
+        var stored = new List<(long SequenceNr, string? Manifest, int? Serializer, byte[] Message)>(_pageSize);
+        await using (var rows = await command.ExecuteReaderAsync(ct))
+            while (await rows.ReadAsync(ct))
+                stored.Add((rows.GetInt64(0), rows.IsDBNull(1) ? null : rows.GetString(1), rows.IsDBNull(2) ? null : rows.GetInt32(2), rows.GetFieldValue<byte[]>(3)));
+        // decoding is most of the work: the page's rows are decoded on every core, each into its own place
+        var entries = new AuditEntry[stored.Count];
+        Parallel.For(0, stored.Count, i => entries[i] = Entry(stream, stored[i].SequenceNr, stored[i].Manifest, stored[i].Serializer, stored[i].Message));
+        return entries;
+    }, ct);
+
+    /// <summary>One stored row as an entry: its chained fact, or why it cannot be read.</summary>
+    private static AuditEntry Entry(string stream, long sequenceNr, string? manifest, int? serializer, byte[] message)
+    {
+        if (serializer != MailActorsSerializer.Id)
+            return new AuditEntry(stream, sequenceNr, null, $"not written by MailActors' serializer (serializer {serializer?.ToString() ?? "none"})");
+        if (manifest is null || !FactCodec.Knows(manifest)) return new AuditEntry(stream, sequenceNr, null, $"unknown manifest \"{manifest}\"");
+        try
+        {
+            return ChainedCodec.Decode(manifest, message) is Chained link
+                ? new AuditEntry(stream, sequenceNr, link)
+                : new AuditEntry(stream, sequenceNr, null, $"not a chained fact ({manifest})");
+        }
+        catch (Exception e) when (e is JsonException or SerializationException or InvalidOperationException or KeyNotFoundException
+                                      or NotSupportedException or ArgumentException)
+        {
+            return new AuditEntry(stream, sequenceNr, null, e.Message.Split('\n')[0]);
+        }
     }
 
-    /// <param name="Highest">the stream's highest sequence number (0 when the replay failed).</param>
-    private sealed record StreamReplay(List<(long SequenceNr, object Payload)> Events, Exception? Failure, long Highest);
-
-    private sealed class ReplayCollector : ReceiveActor
+    private static async Task<bool> HasJournalAsync(DbConnection db)
     {
-        private readonly List<(long, object)> _events = [];
-
-        public ReplayCollector(string stream, long from, long to, TaskCompletionSource<StreamReplay> done)
-        {
-            Receive<ReplayedMessage>(m => _events.Add((m.Persistent.SequenceNr, m.Persistent.Payload)));
-            Receive<RecoverySuccess>(s => Finish(done, null, s.HighestSequenceNr));
-            Receive<ReplayMessagesFailure>(f => Finish(done, f.Cause, 0));
-            Akka.Persistence.Persistence.Instance.Apply(Context.System).JournalFor(null)
-                .Tell(new ReplayMessages(from, to, long.MaxValue, stream, Self));
-        }
-
-        private void Finish(TaskCompletionSource<StreamReplay> done, Exception? failure, long highest)
-        {
-            done.TrySetResult(new StreamReplay(_events, failure, highest));
-            Context.Stop(Self);
-        }
+        await using var command = db.CreateCommand();
+        command.CommandText = db is SqliteConnection
+            ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'journal'"
+            : "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'journal' AND schemaname = ANY (current_schemas(false))";
+        return Convert.ToInt64(await command.ExecuteScalarAsync()) > 0;
     }
 
-    private const int MaxUnreadableInARow = 3;
+    private static void Parameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
 
     public async ValueTask DisposeAsync()
     {
-        if (_ownsSystem) await _system.Terminate();
+        if (_db is not null) await _db.DisposeAsync();
     }
 }

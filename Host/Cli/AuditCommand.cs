@@ -62,19 +62,18 @@ public static class AuditCommand
             var atTime = Time(parse.GetValue(at), "--at");
             if (atTime is not null && address is null) throw new CliError("--at needs --ip ADDR: the address whose grant you ask about");
 
-            await using var journal = AuditJournal.Open(config);
+            await using var journal = AuditJournal.Open(config.Settings);
             if (parse.GetValue(verify))
                 return await AuditVerify.RunAsync(journal, CheckpointFileOf(parse.GetValue(checkpoints), config), parse.GetValue(keys) ?? []);
             if (atTime is { } t) return await GrantAtAsync(journal, GrantKey.Of(address!, config.Settings.PopBeforeSmtp.Ipv6Prefix), address!, t, json);
 
             var filter = new AuditFilter(Time(parse.GetValue(since), "--since"), Time(parse.GetValue(until), "--until"), address,
                 parse.GetValue(user), parse.GetValue(kind));
-            var matching = new List<AuditEntry>();
-            await foreach (var entry in journal.ReadAllAsync())
-                if (filter.Matches(entry)) matching.Add(entry);
-            var entries = matching.OrderBy(e => e.At).ThenBy(e => e.Stream, StringComparer.Ordinal).ThenBy(e => e.SequenceNr);
+            using var sorted = new SortedLines();
+            await foreach (var entry in journal.ReadAllAsync(filter.Facts))
+                if (filter.Matches(entry)) sorted.Add(entry.At, entry.Stream, entry.SequenceNr, json ? AuditOutput.Json(entry) : AuditOutput.Table(entry));
             if (!json) Console.WriteLine(AuditOutput.TableHeader);
-            foreach (var entry in entries) Console.WriteLine(json ? AuditOutput.Json(entry) : AuditOutput.Table(entry));
+            foreach (var line in sorted.Sorted()) Console.WriteLine(line);
             return 0;
         });
         return audit;
@@ -91,7 +90,7 @@ public static class AuditCommand
     {
         var ledger = new List<IGrantEvent>();
         var relays = new List<RelayAccepted>();
-        await foreach (var entry in journal.ReadAllAsync())
+        await foreach (var entry in journal.ReadAllAsync([typeof(GrantIssued), typeof(GrantRenewed), typeof(GrantRevoked), typeof(GrantExpired), typeof(RelayAccepted)]))
             switch (entry.Link?.Fact)
             {
                 case IGrantEvent g when entry.Stream == GrantLedgerActor.Id && g.Key == key: ledger.Add(g); break;

@@ -20,9 +20,9 @@ public static class AuditTraceCommand
         {
             var config = CommonOptions.Load(parse);
             var life = new MessageTrace(parse.GetValue(id)!);
-            await using var journal = AuditJournal.Open(config);
-            await foreach (var entry in journal.ReadAllAsync()) life.First(entry);
-            await foreach (var entry in journal.ReadAllAsync()) life.Second(entry);
+            await using var journal = AuditJournal.Open(config.Settings);
+            await foreach (var entry in journal.ReadAllAsync(MessageTrace.FirstFacts)) life.First(entry);
+            await foreach (var entry in journal.ReadAllAsync(MessageTrace.SecondFacts)) life.Second(entry);
             var steps = life.Steps;
             if (parse.GetValue(format) == "json")
             {

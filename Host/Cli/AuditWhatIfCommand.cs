@@ -46,9 +46,9 @@ public static class AuditWhatIfCommand
             var replay = new WhatIf(new WhatIfPolicy(new ZoneClassifier(networks), PolicyTable.FromSettings(tried), tried.PopBeforeSmtp.Window,
                 tried.PopBeforeSmtp.Ipv6Prefix, AuditCommand.Time(parse.GetValue(since), "--since"), AuditCommand.Time(parse.GetValue(until), "--until")));
 
-            await using var journal = AuditJournal.Open(config);
-            await foreach (var entry in journal.ReadAllAsync()) replay.Logins(entry);
-            await foreach (var entry in journal.ReadAllAsync()) replay.Relays(entry);
+            await using var journal = AuditJournal.Open(config.Settings);
+            await foreach (var entry in journal.ReadAllAsync(WhatIf.LoginFacts)) replay.Logins(entry);
+            await foreach (var entry in journal.ReadAllAsync(WhatIf.RelayFacts)) replay.Relays(entry);
             var report = replay.Report();
             var w = tried.PopBeforeSmtp.Window;
             if (parse.GetValue(format) == "json")

@@ -98,7 +98,7 @@ public sealed class ListenerService(
         }
         var site = new Web.MailSite(settings, () => enforced.Policy);
         var accountPages = new AccountPages(site, Path.Combine(settings.DataDir, "keys", "web"), authenticator, accounts, services.Accounts,
-            services.ApopCipher, grants, facts, new AccountHistory(system, grants), ZoneOf, node);
+            services.ApopCipher, grants, facts, new AccountHistory(settings, grants), ZoneOf, node);
         _web = await WebListeners.StartAsync(settings, site, certificate, ZoneOf, accountPages, cancellationToken);
         if (_web is not null) _endpoints.AddRange(_web.Endpoints);
         Bound = true;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using MailActors.Audit;
+using MailActors.Configuration;
 using MailActors.Grants;
 using MailActors.Host.Audit;
 
@@ -12,7 +13,7 @@ namespace MailActors.Host.Web;
 /// account), so a node does one such read at a time: users reloading the page wait their turn rather than making
 /// the node read the journal many times over at once. (Not cached: a user who just sent mail expects to see it.)
 /// </summary>
-public sealed class AccountHistory(ActorSystem system, IActorRef grants)
+public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants)
 {
     public const int PageSize = 20;
 
@@ -59,22 +60,21 @@ public sealed class AccountHistory(ActorSystem system, IActorRef grants)
     {
         var logins = new List<Login>();
         var messages = new List<RelayAccepted>();
-        await using (var journal = AuditJournal.On(system))
+        await using (var journal = AuditJournal.OnNode(settings))
         {
-            foreach (var stream in await journal.StreamsAsync())
-                await foreach (var entry in journal.ReadAsync(stream))
-                    switch (entry.Link?.Fact)
-                    {
-                        case AuthSucceeded s when Same(s.Account, account):
-                            logins.Add(new Login(s.At, s.Address, s.Listener, s.Mechanism, true, null));
-                            break;
-                        case AuthFailed f when Same(f.Account, account):
-                            logins.Add(new Login(f.At, f.Address, f.Listener, f.Mechanism, false, f.Reason));
-                            break;
-                        case RelayAccepted r when r.Account is { } who && Same(who, account):
-                            messages.Add(r);
-                            break;
-                    }
+            await foreach (var entry in journal.ReadAllAsync([typeof(AuthSucceeded), typeof(AuthFailed), typeof(RelayAccepted)]))
+                switch (entry.Link?.Fact)
+                {
+                    case AuthSucceeded s when Same(s.Account, account):
+                        logins.Add(new Login(s.At, s.Address, s.Listener, s.Mechanism, true, null));
+                        break;
+                    case AuthFailed f when Same(f.Account, account):
+                        logins.Add(new Login(f.At, f.Address, f.Listener, f.Mechanism, false, f.Reason));
+                        break;
+                    case RelayAccepted r when r.Account is { } who && Same(who, account):
+                        messages.Add(r);
+                        break;
+                }
         }
         const int kept = (MaxPages + 1) * PageSize;
         return new History(logins.OrderByDescending(l => l.At).Take(kept).ToList(), messages.OrderByDescending(m => m.At).Take(kept).ToList());
