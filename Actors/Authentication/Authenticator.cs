@@ -25,16 +25,29 @@ public sealed class Authenticator(
 
     /// <param name="whenVerified">what the protocol does with verified credentials before the login counts as
     /// succeeded (POP3: take the mailbox lock, earn the grant); its outcome is the login's.</param>
-    public async Task<LoginOutcome> AuthenticateAsync(LoginAttempt attempt, Func<string, Task<LoginOutcome>>? whenVerified = null)
+    /// <param name="durably">wait until the login's fact is persisted before answering (the web login, whose next page
+    /// lists the user's logins and must show this one).</param>
+    public async Task<LoginOutcome> AuthenticateAsync(LoginAttempt attempt, Func<string, Task<LoginOutcome>>? whenVerified = null,
+        bool durably = false)
     {
         var name = AccountName.Normalize(attempt.Name, localDomains);
         var counted = name ?? Printable(attempt.Name).ToLowerInvariant();
         var outcome = await DecideAsync(attempt, name, counted, whenVerified);
-        facts.Record(outcome is LoginOutcome.Succeeded succeeded
+        IAuditFact fact = outcome is LoginOutcome.Succeeded succeeded
             ? new AuthSucceeded(attempt.Client.ToString(), succeeded.Account, attempt.Listener, MechanismNames.Of(attempt.Mechanism),
                 attempt.Rule, ZoneNames.Of(attempt.Zone), node, DateTime.UtcNow)
             : new AuthFailed(attempt.Client.ToString(), AccountOf(outcome) ?? counted, attempt.Listener, MechanismNames.Of(attempt.Mechanism),
-                attempt.Rule, ZoneNames.Of(attempt.Zone), outcome.FailureReason, node, DateTime.UtcNow));
+                attempt.Rule, ZoneNames.Of(attempt.Zone), outcome.FailureReason, node, DateTime.UtcNow);
+        if (!durably) facts.Record(fact);
+        else
+            try
+            {
+                await facts.RecordDurablyAsync(fact);
+            }
+            catch (Exception e)
+            {
+                facts.Fault($"{attempt.Listener} {attempt.Client}", "audit record of the login", e);
+            }
         return outcome;
     }
 

@@ -92,7 +92,7 @@ public sealed class AccountPages(
         var password = Field(form, "password");
         var client = ZoneClassifier.Normalize(context.Connection.RemoteIpAddress ?? IPAddress.None);
         var outcome = await authenticator.AuthenticateAsync(new LoginAttempt(client, name, password, Mechanism.UserPass,
-            ListenerNames.Of(ListenerKind.Webs), LoginRule, zoneOf(client)));
+            ListenerNames.Of(ListenerKind.Webs), LoginRule, zoneOf(client)), durably: true);
         switch (outcome)
         {
             case LoginOutcome.Succeeded succeeded:
