@@ -34,21 +34,28 @@ akka.loglevel = WARNING
 CONF
 ma() { dotnet "$BUILD/mailactors.dll" --config "$OUT/site.conf" "$@"; }
 ma ca init > /dev/null
+ma ca cluster init > /dev/null && ma ca cluster issue 127.0.0.1 > /dev/null   # the fabric is mutual TLS (docs/spec.md §15)
 ma user add alice --password-stdin <<< 'alice-pw' > /dev/null
 R1=$(port); R2=$(port); R3=$(port)
 SEEDS="[\"akka.tcp://mailactors@127.0.0.1:$R1\", \"akka.tcp://mailactors@127.0.0.1:$R2\"]"
 declare -A POP3S SMTP ADMIN
+# ready N: wait until node N answers /readyz; stop with its log if it died or took over 120 s
+ready() { local deadline=$((SECONDS + 120))
+  until curl -sf "http://127.0.0.1:${ADMIN[$1]}/readyz" > /dev/null; do
+    if ! kill -0 "${pids[$(($1 - 1))]}" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+      echo "node $1 is not ready:" >&2; cat "$OUT/node$1.log" >&2; exit 1; fi
+    sleep 0.3; done; }
 n=0
 for R in $R1 $R2 $R3; do
   n=$((n+1)); POP3S[$n]=$(port); SMTP[$n]=$(port); ADMIN[$n]=$(port)
   cat > "$OUT/node$n.conf" <<CONF
-mailactors.listeners { pop3.enabled = off, apop.enabled = off, submission.enabled = off, pop3s.port = ${POP3S[$n]}, smtp.port = ${SMTP[$n]} }
+mailactors.listeners { pop3.enabled = off, apop.enabled = off, submission.enabled = off, submissions.enabled = off, web.enabled = off, webs.enabled = off, pop3s.port = ${POP3S[$n]}, smtp.port = ${SMTP[$n]} }
 CONF
   MAILACTORS_NODE_PORT=$R MAILACTORS_SEED_NODES="$SEEDS" MAILACTORS_ADMIN_HTTP="127.0.0.1:${ADMIN[$n]}" MAILACTORS_DATABASE="$DB" \
     dotnet "$BUILD/mailactors.dll" --config "$OUT/site.conf" --config "$BUILD/hocon/cluster-node.conf" --config "$OUT/node$n.conf" serve > "$OUT/node$n.log" 2>&1 &
   pids+=($!)
-  [ $n = 1 ] && until curl -sf "http://127.0.0.1:${ADMIN[1]}/readyz" > /dev/null; do sleep 0.3; done
+  [ $n = 1 ] && ready 1
 done
-for n in 1 2 3; do until curl -sf "http://127.0.0.1:${ADMIN[$n]}/readyz" > /dev/null; do sleep 0.3; done; done
+for n in 1 2 3; do ready $n; done
 echo "3 nodes up; ledger on node 1 (the oldest); logins through node 1, sending through nodes 2 and 3"
 python3 "$BENCH_DIR/cluster_grant_latency.py" --pop3s "${POP3S[1]}" --smtp "${SMTP[2]}" "${SMTP[3]}" --logins "$LOGINS" | tee "$OUT/result.json"
