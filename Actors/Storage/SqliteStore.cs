@@ -47,6 +47,11 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();   // synchronous = FULL is SQLite's default: a commit is on disk when it returns
+        // The audit journal writes to the same file. Without a busy timeout a writer that finds the file locked is
+        // retried by Microsoft.Data.Sqlite after 150 ms; SQLite's own handler retries within milliseconds.
+        using var busy = connection.CreateCommand();
+        busy.CommandText = "PRAGMA busy_timeout = 30000;";
+        busy.ExecuteNonQuery();
         return connection;
     }
 
