@@ -67,17 +67,32 @@ public sealed class AccountHistory(MailActorsSettings settings, IActorRef grants
                 {
                     case AuthSucceeded s when Same(s.Account, account):
                         logins.Add(new Login(s.At, s.Address, s.Listener, s.Mechanism, true, null));
+                        KeepNewest(logins, l => l.At);
                         break;
                     case AuthFailed f when Same(f.Account, account):
                         logins.Add(new Login(f.At, f.Address, f.Listener, f.Mechanism, false, f.Reason));
+                        KeepNewest(logins, l => l.At);
                         break;
                     case RelayAccepted r when r.Account is { } who && Same(who, account):
                         messages.Add(r);
+                        KeepNewest(messages, m => m.At);
                         break;
                 }
         }
-        const int kept = (MaxPages + 1) * PageSize;
-        return new History(logins.OrderByDescending(l => l.At).Take(kept).ToList(), messages.OrderByDescending(m => m.At).Take(kept).ToList());
+        return new History(Newest(logins, l => l.At), Newest(messages, m => m.At));
+    }
+
+    /// <summary>The pages a user can turn to; an account with years of logins does not fill memory with all of them.</summary>
+    private const int Kept = (MaxPages + 1) * PageSize;
+
+    private static List<T> Newest<T>(List<T> items, Func<T, DateTime> at) => items.OrderByDescending(at).Take(Kept).ToList();
+
+    private static void KeepNewest<T>(List<T> items, Func<T, DateTime> at)
+    {
+        if (items.Count < 2 * Kept) return;
+        var newest = Newest(items, at);
+        items.Clear();
+        items.AddRange(newest);
     }
 
     private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

@@ -108,7 +108,13 @@ public sealed class LdapConnectionPool(LdapSettings settings, bool bound) : IDis
     /// </summary>
     private static void StartTls(LdapConnection connection)
     {
-        if (!OperatingSystem.IsWindows()) SetAddress?.Invoke(connection, BindingFlags.DoNotWrapExceptions, null, null, null);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Without it StartTLS would go to whatever answers on localhost:389: refuse rather than guess.
+            if (SetAddress is null)
+                throw new DirectoryUnavailable("StartTLS: this System.DirectoryServices.Protocols has no LdapConnection.Connect to aim it with; use ldaps://");
+            SetAddress.Invoke(connection, BindingFlags.DoNotWrapExceptions, null, null, null);
+        }
         connection.SessionOptions.StartTransportLayerSecurity(null);
     }
 
