@@ -21,10 +21,9 @@ public sealed class DeliveryCrashTests : IDisposable
         var gate = new TaskCompletionSource();
         // The first transaction stalls after the data, and its connection goes when the node dies; later ones are accepted.
         await using var sink = SmtpSink.Start(new SinkRule(".", null) { Hold = gate.Task });
-        var smtpPort = ServerProcess.FreePort();
         var relay = $$"""relay { smarthost = "{{sink.HostPort}}", retry-schedule = [1s], lease = 2s, poll-interval = 100ms }""";
         var config = Path.Combine(_dir, "mail.conf");
-        await File.WriteAllTextAsync(config, $$"""
+        string ConfigFor(int smtpPort) => $$"""
             mailactors {
               data-dir = "{{_dir}}/data", local-domains = ["example.test"], bind-address = "127.0.0.1"
               listeners { pop3.enabled = off, pop3s.enabled = off, apop.enabled = off, submission.enabled = off, smtp.port = {{smtpPort}}
@@ -32,12 +31,13 @@ public sealed class DeliveryCrashTests : IDisposable
               admin.http = ""
               {{relay}}
             }
-            """);
+            """;
 
-        using var server = ServerProcess.Start(config, "serve");
+        var (server, smtpPort) = await ServerProcess.ServeAsync(config, ConfigFor);
+        using var _ = server;
         try
         {
-            await using var raw = await ServerProcess.ConnectWhenUpAsync(smtpPort, server);
+            await using var raw = await ServerProcess.ConnectAsync(smtpPort);
             await raw.SmtpCommandAsync("EHLO client.test");
             await raw.SmtpCommandAsync("MAIL FROM:<sender@example.test>");
             Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<friend@remote.test>"));

@@ -14,11 +14,10 @@ public sealed class SmtpDurabilityTests : IDisposable
     [InlineData(TestStorage.Postgres)]
     public async Task A_message_answered_250_survives_killing_the_server_at_once(TestStorage storage)
     {
-        var smtpPort = ServerProcess.FreePort();
         var config = Path.Combine(_dir, "mail.conf");
         var database = storage == TestStorage.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
         var storageHocon = database is null ? "" : $$"""mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }""";
-        await File.WriteAllTextAsync(config, $$"""
+        string ConfigFor(int smtpPort) => $$"""
             mailactors {
               data-dir = "{{_dir}}/data", local-domains = ["example.test"], bind-address = "127.0.0.1"
               listeners { pop3.enabled = off, pop3s.enabled = off, apop.enabled = off, submission.enabled = off, smtp.port = {{smtpPort}}
@@ -26,13 +25,15 @@ public sealed class SmtpDurabilityTests : IDisposable
               admin.http = ""
             }
             {{storageHocon}}
-            """);
+            """;
+        await File.WriteAllTextAsync(config, ConfigFor(ServerProcess.FreePort()));
         Assert.Equal(0, await ServerProcess.RunToEndAsync(config, "pw\n", "user", "add", "carol", "--password-stdin"));
 
-        using var server = ServerProcess.Start(config, "serve");
+        var (server, smtpPort) = await ServerProcess.ServeAsync(config, ConfigFor);
+        using var _ = server;
         try
         {
-            await using var raw = await ServerProcess.ConnectWhenUpAsync(smtpPort, server);
+            await using var raw = await ServerProcess.ConnectAsync(smtpPort);
             await raw.SmtpCommandAsync("EHLO client.test");
             await raw.SmtpCommandAsync("MAIL FROM:<sender@example.test>");
             Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<carol@example.test>"));

@@ -35,24 +35,35 @@ public static class ServerProcess
         return process.ExitCode;
     }
 
-    /// <summary>An SMTP connection once the started server answers (with its 220 read).</summary>
-    public static async Task<RawClient> ConnectWhenUpAsync(int port, Process server)
+    /// <summary>
+    /// <c>serve</c> with the configuration <paramref name="configFor"/> writes for a free SMTP port, once it has logged that
+    /// its listeners are bound. A port taken between choosing and binding (other tests start servers in parallel) makes the
+    /// node exit at start; it is started again on another port, as <see cref="TestServer"/> does in-process.
+    /// </summary>
+    public static async Task<(Process Server, int SmtpPort)> ServeAsync(string config, Func<int, string> configFor)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
-            Assert.False(server.HasExited, "the server exited during start-up");
-            try
-            {
-                var raw = await RawClient.ConnectAsync(IPAddress.Loopback, port);
-                Assert.StartsWith("220", await raw.ReadReplyAsync());
-                return raw;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
+            var port = FreePort();
+            await File.WriteAllTextAsync(config, configFor(port));
+            var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var server = Start(config, line => { if (line.Contains("Listening: ")) listening.TrySetResult(); }, "serve");
+            var exited = server.WaitForExitAsync();
+            var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
+            if (first == listening.Task) return (server, port);
+            await KillAsync(server);
+            server.Dispose();
+            if (first != exited || attempt == 3)
+                Assert.Fail(first == exited ? "the server exited at start three times" : "the server did not bind its listeners in 90 s");
         }
+    }
+
+    /// <summary>An SMTP connection to a server that is listening (see <see cref="ServeAsync"/>), with its 220 read.</summary>
+    public static async Task<RawClient> ConnectAsync(int port)
+    {
+        var raw = await RawClient.ConnectAsync(IPAddress.Loopback, port);
+        Assert.StartsWith("220", await raw.ReadReplyAsync());
+        return raw;
     }
 
     /// <summary>SIGKILL, and wait until it is gone.</summary>
