@@ -38,6 +38,9 @@ public sealed class DeliveryRunner(MailActorsSettings settings, IOutboundQueue q
             };
         }
 
+        // The send's last await may have completed on the socket's I/O thread (the server runs socket completions inline):
+        // leave it before the queue's writes, which wait for the disk.
+        await Task.Yield();
         var events = new List<(ClaimedRecipient, DeliveryEvents.IDeliveryEvent?)>();
         foreach (var job in jobs) events.Add((job, await RecordAsync(job, outcomes[job.Recipient], host, body, owner, node, ct)));
         return events;

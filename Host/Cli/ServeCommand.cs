@@ -13,6 +13,7 @@ public static class ServeCommand
         var serve = new Command("serve", "run the mail server") { portOffset };
         serve.SetAction(async (parse, ct) =>
         {
+            SocketCompletions.RunInline();
             var config = CommonOptions.Load(parse, parse.GetValue(portOffset));
             using var host = MailActorsServer.Build(config);
             await host.RunAsync(ct);
