@@ -74,6 +74,37 @@ public sealed class AuditJournalTests
         Assert.All(findings, f => Assert.StartsWith("cannot be read", f.Problem));
     }
 
+    /// <summary>
+    /// Facts told without waiting linger and go to the journal as one batch (issue 16); a checkpoint's question for the
+    /// stream head takes them with it, so the head it gets covers every fact told before it asked, in order.
+    /// </summary>
+    [Fact]
+    public async Task Facts_told_without_waiting_are_written_in_order_and_a_stream_head_asked_next_covers_them()
+    {
+        await using var db = await JournalDatabase.CreateAsync(StorageProvider.Sqlite);
+        var system = ActorSystem.Create("mailactors", ConfigurationFactory.ParseString("akka.actor.provider = local")
+            .WithFallback(PersistenceConfig.For(db.Settings)).WithFallback(db.Config.Root));
+        var told = Enumerable.Range(0, 30).Select(i => Fact(i, Streams[0])).ToList();
+        StreamHead head;
+        try
+        {
+            var writer = system.ActorOf(Props.Create(() => new AuditWriter(Streams[0])));
+            foreach (var fact in told) writer.Tell(fact);
+            head = await writer.Ask<StreamHead>(StreamHead.Get.Instance, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        Assert.Equal(told.Count, head.Seq);
+        await using var journal = AuditJournal.Open(db.Settings, PageSize);
+        var read = journal.ReadAsync(Streams[0]).ToBlockingEnumerable().ToList();
+        Assert.Equal(told, read.Select(e => e.Link!.Fact));
+        Assert.Empty(ChainVerifier.Verify(Streams[0], read));
+        Assert.Equal(read[^1].Link!.Hash, head.Hash);
+    }
+
     [Fact]
     public async Task A_journal_never_written_has_no_streams()
     {
