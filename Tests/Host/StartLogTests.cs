@@ -20,16 +20,16 @@ public sealed class StartLogTests : IDisposable
     private async Task<List<string>> StartLinesAsync(string format)
     {
         var config = Path.Combine(_dir, "mail.conf");
-        string Port() => ServerProcess.FreePort().ToString();
-        await File.WriteAllTextAsync(config, $$"""
+        string ConfigFor(Func<int> port) => $$"""
             mailactors {
               data-dir = "{{_dir}}/data", bind-address = "127.0.0.1", admin.http = ""
-              listeners { pop3.port = {{Port()}}, pop3s.port = {{Port()}}, apop.port = {{Port()}}, smtp.port = {{Port()}}, submission.port = {{Port()}} }
+              listeners { pop3.port = {{port()}}, pop3s.port = {{port()}}, apop.port = {{port()}}, smtp.port = {{port()}}, submission.port = {{port()}}
+                          submissions.port = {{port()}}, web.port = {{port()}}, webs.port = {{port()}} }
               logging.format = "{{format}}"
             }
-            """);
+            """;
         var lines = new ConcurrentQueue<string>();
-        using var server = ServerProcess.Start(config, lines.Enqueue, "serve");
+        using var server = await ServerProcess.ServeAsync(config, ConfigFor, lines.Enqueue);
         try
         {
             await Eventually.AssertAsync(() => Task.FromResult(lines.Any(l => l.Contains("Grant ledger recovered")) &&

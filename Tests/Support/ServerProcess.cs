@@ -35,26 +35,41 @@ public static class ServerProcess
         return process.ExitCode;
     }
 
-    /// <summary>
-    /// <c>serve</c> with the configuration <paramref name="configFor"/> writes for a free SMTP port, once it has logged that
-    /// its listeners are bound. A port taken between choosing and binding (other tests start servers in parallel) makes the
-    /// node exit at start; it is started again on another port, as <see cref="TestServer"/> does in-process.
-    /// </summary>
+    /// <summary><see cref="ServeAsync(string, Func{Func{int}, string}, Action{string}?)"/> for a configuration with one port, SMTP's.</summary>
     public static async Task<(Process Server, int SmtpPort)> ServeAsync(string config, Func<int, string> configFor)
+    {
+        var port = 0;
+        var server = await ServeAsync(config, freePort => configFor(port = freePort()));
+        return (server, port);
+    }
+
+    /// <summary>
+    /// <c>serve</c> with the configuration <paramref name="configFor"/> writes (taking its ports from the function it is
+    /// given), once the node has logged that its listeners are bound. A port taken between choosing and binding (other
+    /// tests start servers in parallel) makes the node exit at start; it is started again on other ports, as
+    /// <see cref="TestServer"/> does in-process. A node that neither binds nor exits fails the test with its output.
+    /// </summary>
+    public static async Task<Process> ServeAsync(string config, Func<Func<int>, string> configFor, Action<string>? output = null)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
-            await File.WriteAllTextAsync(config, configFor(port));
+            await File.WriteAllTextAsync(config, configFor(FreePort));
+            var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
             var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var server = Start(config, line => { if (line.Contains("Listening: ")) listening.TrySetResult(); }, "serve");
+            var server = Start(config, line =>
+            {
+                lines.Enqueue(line);
+                output?.Invoke(line);
+                if (line.Contains("Listening: ")) listening.TrySetResult();
+            }, "serve");
             var exited = server.WaitForExitAsync();
             var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
-            if (first == listening.Task) return (server, port);
+            if (first == listening.Task) return server;
             await KillAsync(server);
             server.Dispose();
             if (first != exited || attempt == 3)
-                Assert.Fail(first == exited ? "the server exited at start three times" : "the server did not bind its listeners in 90 s");
+                Assert.Fail((first == exited ? "the server exited at start three times" : "the server did not bind its listeners in 90 s") +
+                            ", its output:\n" + string.Join("\n", lines.TakeLast(40)));
         }
     }
 
