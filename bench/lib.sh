@@ -158,6 +158,21 @@ ma_log_summary() {
   grep -o 'outcome=.*' "$log" | sort | uniq -c | sort -rn | head -10 | sed 's/^/    /' || true
 }
 
+# peer_cert_ecdsa DIR: both servers use one ECDSA P-256 certificate (the kind MailActors generates by default)
+# instead of the peer setup's RSA-2048 one, which is kept in DIR; peer_cert_restore DIR puts it back (call it on exit).
+peer_cert_ecdsa() {
+  cp -p "$DOVECOT_CONF_DIR/cert.pem" "$1/rsa-cert.pem"; cp -p "$DOVECOT_CONF_DIR/key.pem" "$1/rsa-key.pem"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
+    -keyout "$DOVECOT_CONF_DIR/key.pem" -out "$DOVECOT_CONF_DIR/cert.pem" 2>/dev/null
+  chmod --reference="$1/rsa-key.pem" "$DOVECOT_CONF_DIR/key.pem"
+  chown --reference="$1/rsa-key.pem" "$DOVECOT_CONF_DIR/key.pem"
+  bench_log "CERT=ecdsa: both servers use an ECDSA P-256 certificate"
+}
+peer_cert_restore() {
+  [ -f "$1/rsa-cert.pem" ] || return 0
+  cp -p "$1/rsa-cert.pem" "$DOVECOT_CONF_DIR/cert.pem" && cp -p "$1/rsa-key.pem" "$DOVECOT_CONF_DIR/key.pem"
+}
+
 # peer_pop3_fixture_ok: the peer setup's Dovecot config, certificate and POP3 Maildirs are all there
 # (needs $PEERS/env.sh sourced).
 peer_pop3_fixture_ok() {

@@ -11,7 +11,7 @@
 #
 # Environment: PARTS (pop3,smtp), SIDES (peer,ours), REPS (3), LOGINS (per client, 200; pop3s: half),
 #   LOGIN_CLIENTS (10), RETR_CLIENTS (1,10,50), RETR_SESSIONS (20; at least one per client),
-#   SMTP_SESSIONS (1,20,100), SMTP_MESSAGES (5000; 1 session: 2000), OUTDIR, DATA, SKIP_BUILD, BUILD_OUT,
+#   SMTP_SESSIONS (1,20,100), SMTP_MESSAGES (5000; 1 session: 2000), CERT (rsa; ecdsa), OUTDIR, DATA, SKIP_BUILD, BUILD_OUT,
 #   REPO, PEERS, PY (bench/lib.sh). Every daemon started here is stopped on exit, by PID / daemons.sh.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,6 +37,7 @@ STARTED=""
 cleanup() {
   local rc=$?
   ma_stop || true
+  peer_cert_restore "$OUTDIR" || true
   case "$STARTED" in dovecot) "$PEERS/daemons.sh" stop-dovecot || true ;; postfix) "$PEERS/daemons.sh" stop-postfix || true ;; esac
   exit "$rc"
 }
@@ -47,6 +48,8 @@ has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
 
 peer_pop3_fixture_ok || "$PEERS/setup.sh"
 peer_pop3_fixture_ok || { echo "the peer fixture is incomplete after setup.sh" >&2; exit 1; }
+# CERT=ecdsa: both servers use one ECDSA P-256 certificate instead of the peer setup's RSA-2048 one (restored on exit)
+if [ "${CERT:-rsa}" = ecdsa ]; then peer_cert_ecdsa "$OUTDIR"; fi
 ma_build
 bench_log "building the load client -> $LOADGEN_OUT"
 # env -u OUTDIR: MSBuild would take an OUTDIR variable as its OutDir property and put the program there, not in -o

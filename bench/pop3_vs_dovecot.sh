@@ -61,14 +61,11 @@ busy_note() {
 }
 
 STARTED_DOVECOT=0
-SWAPPED_CERT=0
 cleanup() {
   local rc=$?
   ma_stop || true
   if [ "$STARTED_DOVECOT" = 1 ]; then "$PEERS/daemons.sh" stop-dovecot || true; fi
-  if [ "$SWAPPED_CERT" = 1 ]; then   # put the peer setup's RSA certificate back
-    cp -p "$OUTDIR/rsa-cert.pem" "$DOVECOT_CONF_DIR/cert.pem" && cp -p "$OUTDIR/rsa-key.pem" "$DOVECOT_CONF_DIR/key.pem"
-  fi
+  peer_cert_restore "$OUTDIR" || true
   exit "$rc"
 }
 trap cleanup EXIT
@@ -88,17 +85,8 @@ elif ! peer_pop3_fixture_ok; then
 fi
 peer_pop3_fixture_ok || { echo "the peer fixture is still incomplete after setup.sh" >&2; exit 1; }
 
-# CERT=ecdsa: both servers use one ECDSA P-256 certificate (the kind MailActors generates by default)
-# instead of the peer setup's RSA-2048 one; the RSA files are restored on exit.
-if [ "${CERT:-rsa}" = ecdsa ]; then
-  cp -p "$DOVECOT_CONF_DIR/cert.pem" "$OUTDIR/rsa-cert.pem"; cp -p "$DOVECOT_CONF_DIR/key.pem" "$OUTDIR/rsa-key.pem"
-  SWAPPED_CERT=1
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
-    -keyout "$DOVECOT_CONF_DIR/key.pem" -out "$DOVECOT_CONF_DIR/cert.pem" 2>/dev/null
-  chmod --reference="$OUTDIR/rsa-key.pem" "$DOVECOT_CONF_DIR/key.pem"
-  chown --reference="$OUTDIR/rsa-key.pem" "$DOVECOT_CONF_DIR/key.pem"
-  bench_log "CERT=ecdsa: both servers use an ECDSA P-256 certificate"
-fi
+# CERT=ecdsa: both servers use one ECDSA P-256 certificate instead of the peer setup's RSA-2048 one (restored on exit)
+if [ "${CERT:-rsa}" = ecdsa ]; then peer_cert_ecdsa "$OUTDIR"; fi
 
 # ------------------------------------------------------------------ 2. build
 ma_build
