@@ -12,6 +12,8 @@
 # Environment: PARTS (pop3,smtp), SIDES (peer,ours), REPS (3), LOGINS (per client, 200; pop3s: half),
 #   LOGIN_CLIENTS (10), RETR_CLIENTS (1,10,50), RETR_SESSIONS (20; at least one per client),
 #   SMTP_SESSIONS (1,20,100), SMTP_MESSAGES (5000; 1 session: 2000), CERT (rsa; ecdsa), OUTDIR, DATA, SKIP_BUILD, BUILD_OUT,
+#   WARMUP (1: whole untimed repetitions per side before the timed ones, for both servers alike: our first
+#   repetition runs partly in the JIT's first-tier code, and a mail server runs warm for days),
 #   REPO, PEERS, PY (bench/lib.sh). Every daemon started here is stopped on exit, by PID / daemons.sh.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,7 +24,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [ "$(id -u)" = 0 ] || { echo "loadgen.sh: must run as root (Dovecot, Postfix)" >&2; exit 1; }
 export PATH="$PATH:/usr/sbin:/sbin"
 
-PARTS="${PARTS:-pop3,smtp}"; SIDES="${SIDES:-peer,ours}"; REPS="${REPS:-3}"
+PARTS="${PARTS:-pop3,smtp}"; SIDES="${SIDES:-peer,ours}"; REPS="${REPS:-3}"; WARMUP="${WARMUP:-1}"
 LOGINS="${LOGINS:-200}"; LOGIN_CLIENTS="${LOGIN_CLIENTS:-10}"
 RETR_CLIENTS="${RETR_CLIENTS:-1,10,50}"; RETR_SESSIONS="${RETR_SESSIONS:-20}"
 SMTP_SESSIONS="${SMTP_SESSIONS:-1,20,100}"; SMTP_MESSAGES="${SMTP_MESSAGES:-5000}"
@@ -55,14 +57,15 @@ bench_log "building the load client -> $LOADGEN_OUT"
 # env -u OUTDIR: MSBuild would take an OUTDIR variable as its OutDir property and put the program there, not in -o
 env -u OUTDIR dotnet build "$HERE/loadgen/MailActors.LoadGen.csproj" -c Release -o "$LOADGEN_OUT" -nologo -v quiet -clp:ErrorsOnly
 [ -x "$LOADGEN_OUT/loadgen" ] || { echo "the load client build left no $LOADGEN_OUT/loadgen" >&2; exit 1; }
-# a run with errors is reported (its errors are in the JSON line and the table) and the series goes on
-lg() { "$LOADGEN_OUT/loadgen" "$@" --json "$RESULTS" | tee -a "$OUTDIR/loadgen.log" || true; }
+# a run with errors is reported (its errors are in the JSON line and the table) and the series goes on;
+# the warm-up repetitions go to warmup.jsonl, which the table does not read
+lg() { "$LOADGEN_OUT/loadgen" "$@" --json "$([ "$rep" -ge 1 ] && echo "$RESULTS" || echo "$OUTDIR/warmup.jsonl")" | tee -a "$OUTDIR/loadgen.log" || true; }
 
 # pop3_series SIDE PIDS POP3 POP3S APOP: the logins (pop3, APOP, pop3s) and the retrievals (pop3, pop3s)
 pop3_series() {
   local side="$1" pid="$2" p="$3" ps="$4" pa="$5" rep n s
-  for rep in $(seq 1 "$REPS"); do
-    bench_log "$side POP3 repetition $rep/$REPS; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+  for rep in $(seq $((1 - WARMUP)) "$REPS"); do
+    bench_log "$side POP3 repetition $rep/$REPS (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
     lg pop3-login --label "$side" --pid "$pid" --port "$p" --clients "$LOGIN_CLIENTS" --count "$LOGINS"
     lg apop-login --label "$side" --pid "$pid" --port "$pa" --clients "$LOGIN_CLIENTS" --count "$LOGINS"
     lg pop3-login --label "$side" --pid "$pid" --port "$ps" --tls --clients "$LOGIN_CLIENTS" --count $((LOGINS / 2))
@@ -77,8 +80,8 @@ pop3_series() {
 # smtp_series SIDE PID PORT: smtp-source's shape, one message per connection
 smtp_series() {
   local side="$1" pid="$2" port="$3" rep n m
-  for rep in $(seq 1 "$REPS"); do
-    bench_log "$side SMTP repetition $rep/$REPS; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+  for rep in $(seq $((1 - WARMUP)) "$REPS"); do
+    bench_log "$side SMTP repetition $rep/$REPS (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
     for n in ${SMTP_SESSIONS//,/ }; do
       m=$(( n == 1 ? SMTP_MESSAGES * 2 / 5 : SMTP_MESSAGES ))
       lg smtp --label "$side" --pid "$pid" --port "$port" --clients "$n" --messages "$m" --settle
