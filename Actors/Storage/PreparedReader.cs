@@ -30,14 +30,7 @@ internal sealed class PreparedReader(Func<SqliteConnection> connect, string sql,
         }
     }
 
-    private SqliteCommand Prepare()
-    {
-        var command = connect().CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter(name, null));
-        command.Prepare();
-        return command;
-    }
+    private SqliteCommand Prepare() => SqlitePrepared.Command(connect(), sql, parameters);
 
     private static void Dispose(SqliteCommand command)
     {

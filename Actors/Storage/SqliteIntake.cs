@@ -12,7 +12,7 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
 {
     private readonly Func<SqliteConnection> _connect;
     private readonly GroupCommitter<IncomingMessage> _committer;
-    private SqliteConnection? _writer;
+    private WriterStatements? _writer;
 
     private readonly Quota _defaultQuota;
 
@@ -28,45 +28,63 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
     /// <summary>Runs on the committer's thread only.</summary>
     private void Write(IReadOnlyList<IncomingMessage> messages)
     {
-        _writer ??= _connect();
+        var w = _writer ??= new WriterStatements(_connect());
         try
         {
-            using var tx = _writer.BeginTransaction(deferred: false);
+            using var tx = w.Connection.BeginTransaction(deferred: false);
             var now = DateTime.UtcNow.ToString("O");
             foreach (var m in messages)
             {
                 foreach (var (account, uidl) in m.LocalAccounts.Zip(m.LocalUidls))
                 {
-                    using var insert = Command(tx,
-                        "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($account, $uidl, $size, $now, $from, $body)",
-                        ("$account", account), ("$uidl", uidl), ("$size", m.LocalCopy.Length), ("$now", now),
-                        ("$from", m.EnvelopeFrom), ("$body", m.LocalCopy));
-                    insert.ExecuteNonQuery();
-                    SqliteUsage.AddWithinQuota(tx, account, m.LocalCopy.Length, _defaultQuota);
+                    w.InsertMessage.Bind(tx, account, uidl, m.LocalCopy.Length, now, m.EnvelopeFrom, m.LocalCopy).ExecuteNonQuery();
+                    SqliteUsage.AddWithinQuota(w.AddUsage, tx, account, m.LocalCopy.Length, _defaultQuota);
                 }
                 if (m.RelayRecipients.Count == 0) continue;
-                using var queued = Command(tx,
-                    "INSERT INTO outbound_messages (queue_id, message_id, envelope_from, client_address, relay_account, created_utc, body) " +
-                    "VALUES ($queue, $mid, $from, $client, $account, $now, $body) RETURNING id",
-                    ("$queue", m.QueueId), ("$mid", m.MessageId), ("$from", m.EnvelopeFrom), ("$client", m.ClientAddress),
-                    ("$account", m.RelayAccount), ("$now", now), ("$body", m.RelayCopy));
-                var id = (long)queued.ExecuteScalar()!;
-                foreach (var recipient in m.RelayRecipients)
-                {
-                    using var entry = Command(tx,
-                        "INSERT INTO outbound_recipients (message, recipient, next_attempt_utc) VALUES ($message, $recipient, $now)",
-                        ("$message", id), ("$recipient", recipient), ("$now", now));
-                    entry.ExecuteNonQuery();
-                }
+                var id = (long)w.QueueMessage.Bind(tx, m.QueueId, m.MessageId, m.EnvelopeFrom, m.ClientAddress, m.RelayAccount, now, m.RelayCopy)
+                    .ExecuteScalar()!;
+                foreach (var recipient in m.RelayRecipients) w.QueueRecipient.Bind(tx, id, recipient, now).ExecuteNonQuery();
             }
             tx.Commit();
         }
         catch (Exception e) when (e is not QuotaReachedException)
         {
             // A broken connection is not reused.
-            _writer.Dispose();
+            w.Dispose();
             _writer = null;
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The writer connection and its statements, each compiled at its first use and kept for the connection's life
+    /// (<see cref="SqlitePrepared"/>); a statement that cannot be compiled fails only the messages that need it.
+    /// </summary>
+    private sealed class WriterStatements(SqliteConnection connection) : IDisposable
+    {
+        private SqliteCommand? _insertMessage, _addUsage, _queueMessage, _queueRecipient;
+
+        public SqliteConnection Connection { get; } = connection;
+
+        public SqliteCommand InsertMessage => _insertMessage ??= SqlitePrepared.Command(Connection,
+            "INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) VALUES ($account, $uidl, $size, $now, $from, $body)",
+            "$account", "$uidl", "$size", "$now", "$from", "$body");
+
+        public SqliteCommand AddUsage => _addUsage ??= SqliteUsage.PrepareAddWithinQuota(Connection);
+
+        public SqliteCommand QueueMessage => _queueMessage ??= SqlitePrepared.Command(Connection,
+            "INSERT INTO outbound_messages (queue_id, message_id, envelope_from, client_address, relay_account, created_utc, body) " +
+            "VALUES ($queue, $mid, $from, $client, $account, $now, $body) RETURNING id",
+            "$queue", "$mid", "$from", "$client", "$account", "$now", "$body");
+
+        public SqliteCommand QueueRecipient => _queueRecipient ??= SqlitePrepared.Command(Connection,
+            "INSERT INTO outbound_recipients (message, recipient, next_attempt_utc) VALUES ($message, $recipient, $now)",
+            "$message", "$recipient", "$now");
+
+        public void Dispose()
+        {
+            foreach (var command in new[] { _insertMessage, _addUsage, _queueMessage, _queueRecipient }) command?.Dispose();
+            Connection.Dispose();
         }
     }
 
@@ -98,15 +116,6 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
     }
 
     private static DateTime Utc(string text) => DateTime.Parse(text, null, System.Globalization.DateTimeStyles.RoundtripKind);
-
-    private static SqliteCommand Command(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var cmd = tx.Connection!.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
-        return cmd;
-    }
 
     public void Dispose()
     {

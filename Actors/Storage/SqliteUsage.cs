@@ -12,13 +12,15 @@ public static class SqliteUsage
     public static SqliteCommand Remove(SqliteConnection c, string account, long bytes, long messages) =>
         Command(c, UsageSql.Remove, ("@account", account), ("@bytes", bytes), ("@messages", messages));
 
+    /// <summary>The statement of <see cref="AddWithinQuota"/>, prepared once for the intake's writer connection.</summary>
+    public static SqliteCommand PrepareAddWithinQuota(SqliteConnection c) =>
+        SqlitePrepared.Command(c, UsageSql.AddWithinQuota, "@account", "@bytes", "@default_bytes", "@default_messages");
+
     /// <summary>Counts the message in; throws <see cref="QuotaReachedException"/> when the mailbox was full before it.</summary>
-    public static void AddWithinQuota(SqliteTransaction tx, string account, long bytes, Quota defaults)
+    public static void AddWithinQuota(SqliteCommand prepared, SqliteTransaction tx, string account, long bytes, Quota defaults)
     {
-        using var cmd = Command(tx.Connection!, UsageSql.AddWithinQuota,
-            ("@account", account), ("@bytes", bytes), ("@default_bytes", defaults.Bytes), ("@default_messages", defaults.Messages));
-        cmd.Transaction = tx;
-        if (cmd.ExecuteScalar() is long within && within == 0) throw new QuotaReachedException(account);
+        if (prepared.Bind(tx, account, bytes, defaults.Bytes, defaults.Messages).ExecuteScalar() is long within && within == 0)
+            throw new QuotaReachedException(account);
     }
 
     private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object Value)[] parameters)
