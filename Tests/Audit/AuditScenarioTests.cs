@@ -100,13 +100,20 @@ public sealed class AuditScenario : IAsyncLifetime
 /// <c>mailactors audit</c> on the scenario's database (docs/spec.md §8), field by field; and tampering caught by <c>--verify</c>.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<AuditScenario>
+public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<AuditScenario>, IDisposable
 {
     private const string MessageId = AuditScenario.MessageId;
     private DateTime _grantFrom => scenario.GrantFrom;
     private DateTime _grantUntil => scenario.GrantUntil;
 
     private string _config = scenario.CliConfig;
+    private string? _tampered; // the copy of the scenario's data a test changed, removed after it
+
+    public void Dispose()
+    {
+        if (_tampered is not null) Directory.Delete(_tampered, recursive: true);
+        _tampered = null;
+    }
 
     private Task<(int Code, string Out, string Err)> AuditAsync(params string[] args) =>
         MailActorsCli.RunAsync(_config, "", ["audit", .. args]);
@@ -453,7 +460,8 @@ public sealed class AuditScenarioTests(AuditScenario scenario) : IClassFixture<A
     /// <summary>Changes a copy of the scenario's database, which the test's audit commands then read.</summary>
     private async Task TamperAsync(string sql)
     {
-        var copy = Directory.CreateTempSubdirectory("mailactors-audit-").FullName;
+        Dispose(); // a second tampering in one test starts again from the scenario
+        var copy = _tampered = Directory.CreateTempSubdirectory("mailactors-audit-").FullName;
         foreach (var file in Directory.GetFiles(scenario.Server.DataDir, "mailactors.db*"))
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         _config = Path.Combine(copy, "mailactors.conf");
