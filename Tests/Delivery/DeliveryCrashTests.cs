@@ -23,26 +23,13 @@ public sealed class DeliveryCrashTests : IDisposable
         await using var sink = SmtpSink.Start(new SinkRule(".", null) { Hold = gate.Task });
         var relay = $$"""relay { smarthost = "{{sink.HostPort}}", retry-schedule = [1s], lease = 2s, poll-interval = 100ms }""";
         var config = Path.Combine(_dir, "mail.conf");
-        string ConfigFor(int smtpPort) => $$"""
-            mailactors {
-              data-dir = "{{_dir}}/data", local-domains = ["example.test"], bind-address = "127.0.0.1"
-              listeners { pop3.enabled = off, pop3s.enabled = off, apop.enabled = off, submission.enabled = off, smtp.port = {{smtpPort}}
-                          submissions.enabled = off, web.enabled = off, webs.enabled = off }
-              admin.http = ""
-              {{relay}}
-            }
-            """;
+        string ConfigFor(int smtpPort) => ServerProcess.SmtpOnlyConfig($"{_dir}/data", smtpPort, "mailactors." + relay);
 
         var (server, smtpPort) = await ServerProcess.ServeAsync(config, ConfigFor);
         using var _ = server;
         try
         {
-            await using var raw = await ServerProcess.ConnectAsync(smtpPort);
-            await raw.SmtpCommandAsync("EHLO client.test");
-            await raw.SmtpCommandAsync("MAIL FROM:<sender@example.test>");
-            Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<friend@remote.test>"));
-            await raw.SmtpCommandAsync("DATA");
-            Assert.StartsWith("250 2.0.0", await raw.SmtpCommandAsync("Subject: in flight\r\n\r\nmust arrive\r\n."));
+            await ServerProcess.SendAsync(smtpPort, "friend@remote.test", "in flight", "must arrive");
             await sink.Holding.WaitAsync(TimeSpan.FromSeconds(30));
             await ServerProcess.KillAsync(server);
         }

@@ -17,15 +17,7 @@ public sealed class SmtpDurabilityTests : IDisposable
         var config = Path.Combine(_dir, "mail.conf");
         var database = storage == TestStorage.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
         var storageHocon = database is null ? "" : $$"""mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }""";
-        string ConfigFor(int smtpPort) => $$"""
-            mailactors {
-              data-dir = "{{_dir}}/data", local-domains = ["example.test"], bind-address = "127.0.0.1"
-              listeners { pop3.enabled = off, pop3s.enabled = off, apop.enabled = off, submission.enabled = off, smtp.port = {{smtpPort}}
-                          submissions.enabled = off, web.enabled = off, webs.enabled = off }
-              admin.http = ""
-            }
-            {{storageHocon}}
-            """;
+        string ConfigFor(int smtpPort) => ServerProcess.SmtpOnlyConfig($"{_dir}/data", smtpPort, storageHocon);
         await File.WriteAllTextAsync(config, ConfigFor(ServerProcess.FreePort()));
         Assert.Equal(0, await ServerProcess.RunToEndAsync(config, "pw\n", "user", "add", "carol", "--password-stdin"));
 
@@ -33,12 +25,7 @@ public sealed class SmtpDurabilityTests : IDisposable
         using var _ = server;
         try
         {
-            await using var raw = await ServerProcess.ConnectAsync(smtpPort);
-            await raw.SmtpCommandAsync("EHLO client.test");
-            await raw.SmtpCommandAsync("MAIL FROM:<sender@example.test>");
-            Assert.StartsWith("250", await raw.SmtpCommandAsync("RCPT TO:<carol@example.test>"));
-            await raw.SmtpCommandAsync("DATA");
-            Assert.StartsWith("250 2.0.0", await raw.SmtpCommandAsync("Subject: kept\r\n\r\nmust survive\r\n."));
+            await ServerProcess.SendAsync(smtpPort, "carol@example.test", "kept", "must survive");
             server.Kill(entireProcessTree: true);
         }
         finally

@@ -182,24 +182,35 @@ public sealed class TestCluster : IAsyncDisposable
 
     private static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// Starts the cluster. A remoting port taken by another test between choosing and binding (the seeds' ports are in
+    /// every node's configuration, so one node cannot pick again alone) starts a whole new cluster, up to three times.
+    /// </summary>
     public static async Task<TestCluster> StartAsync(int nodes = 3, string extraHocon = "")
     {
-        var cluster = new TestCluster(await PostgresServer.CreateDatabaseAsync(), nodes, extraHocon);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await cluster.CliAsync("ca", "init");
-            await cluster.CliAsync("ca", "cluster", "init");
-            await cluster.CliAsync("ca", "cluster", "issue", "127.0.0.1");
-            // The first seed forms the cluster; the others join it. Generous: on a loaded machine (load average 100 on 2
-            // cores seen) a node process alone took 40 s to bind its listeners, before its TLS handshakes and join.
-            await cluster.Nodes[0].StartReadyAsync(StartPatience);
-            await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(StartPatience)));
-            return cluster;
-        }
-        catch
-        {
-            await cluster.DisposeAsync(); // no node outlives a cluster that did not come up
-            throw;
+            var cluster = new TestCluster(await PostgresServer.CreateDatabaseAsync(), nodes, extraHocon);
+            try
+            {
+                await cluster.CliAsync("ca", "init");
+                await cluster.CliAsync("ca", "cluster", "init");
+                await cluster.CliAsync("ca", "cluster", "issue", "127.0.0.1");
+                // The first seed forms the cluster; the others join it. Generous: on a loaded machine (load average 100 on 2
+                // cores seen) a node process alone took 40 s to bind its listeners, before its TLS handshakes and join.
+                await cluster.Nodes[0].StartReadyAsync(StartPatience);
+                await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => node.StartReadyAsync(StartPatience)));
+                return cluster;
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("Failed to bind to"))
+            {
+                await cluster.DisposeAsync();
+            }
+            catch
+            {
+                await cluster.DisposeAsync(); // no node outlives a cluster that did not come up
+                throw;
+            }
         }
     }
 

@@ -73,6 +73,29 @@ public static class ServerProcess
         }
     }
 
+    /// <summary>A node with only its SMTP listener, on 127.0.0.1, for <c>example.test</c>: what the kill tests start.</summary>
+    /// <param name="more">HOCON after it (e.g. <c>mailactors.relay { ... }</c>, a storage block).</param>
+    public static string SmtpOnlyConfig(string dataDir, int smtpPort, string more = "") => $$"""
+        mailactors {
+          data-dir = "{{dataDir}}", local-domains = ["example.test"], bind-address = "127.0.0.1"
+          listeners { pop3.enabled = off, pop3s.enabled = off, apop.enabled = off, submission.enabled = off, smtp.port = {{smtpPort}}
+                      submissions.enabled = off, web.enabled = off, webs.enabled = off }
+          admin.http = ""
+        }
+        {{more}}
+        """;
+
+    /// <summary>One message from <c>sender@example.test</c> to <paramref name="recipient"/>, answered 250 at RCPT and at the end of DATA.</summary>
+    public static async Task SendAsync(int port, string recipient, string subject, string body)
+    {
+        await using var raw = await ConnectAsync(port);
+        await raw.SmtpCommandAsync("EHLO client.test");
+        await raw.SmtpCommandAsync("MAIL FROM:<sender@example.test>");
+        Assert.StartsWith("250", await raw.SmtpCommandAsync($"RCPT TO:<{recipient}>"));
+        await raw.SmtpCommandAsync("DATA");
+        Assert.StartsWith("250 2.0.0", await raw.SmtpCommandAsync($"Subject: {subject}\r\n\r\n{body}\r\n."));
+    }
+
     /// <summary>An SMTP connection to a server that is listening (see <see cref="ServeAsync"/>), with its 220 read.</summary>
     public static async Task<RawClient> ConnectAsync(int port)
     {
