@@ -17,7 +17,7 @@ public sealed class AuditWriter : ReceivePersistentActor, IWithTimers
 {
     public const string StreamPrefix = "audit-";
     private const int SnapshotEvery = 1000;
-    public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
     private const int MaxBatch = 500;
 
     private readonly string _stream;

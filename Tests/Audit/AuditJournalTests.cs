@@ -82,8 +82,7 @@ public sealed class AuditJournalTests
     public async Task Facts_told_without_waiting_are_written_in_order_and_a_stream_head_asked_next_covers_them()
     {
         await using var db = await JournalDatabase.CreateAsync(StorageProvider.Sqlite);
-        var system = ActorSystem.Create("mailactors", ConfigurationFactory.ParseString("akka.actor.provider = local")
-            .WithFallback(PersistenceConfig.For(db.Settings)).WithFallback(db.Config.Root));
+        var system = JournalSystem(db.Config);
         var told = Enumerable.Range(0, 30).Select(i => Fact(i, Streams[0])).ToList();
         StreamHead head;
         try
@@ -122,8 +121,7 @@ public sealed class AuditJournalTests
     /// </summary>
     private static async Task<Dictionary<string, List<IAuditFact>>> WriteInterleavedAsync(LoadedConfig config)
     {
-        var system = ActorSystem.Create("mailactors", ConfigurationFactory.ParseString("akka.actor.provider = local")
-            .WithFallback(PersistenceConfig.For(config.Settings)).WithFallback(config.Root));
+        var system = JournalSystem(config);
         try
         {
             var writers = Streams.ToDictionary(s => s, s => system.ActorOf(Props.Create(() => new AuditWriter(s))));
@@ -142,6 +140,11 @@ public sealed class AuditJournalTests
             await system.Terminate();
         }
     }
+
+    /// <summary>A local actor system whose journal plugin writes to the configured database.</summary>
+    private static ActorSystem JournalSystem(LoadedConfig config) =>
+        ActorSystem.Create("mailactors", ConfigurationFactory.ParseString("akka.actor.provider = local")
+            .WithFallback(PersistenceConfig.For(config.Settings)).WithFallback(config.Root));
 
     private static IAuditFact Fact(int i, string stream)
     {

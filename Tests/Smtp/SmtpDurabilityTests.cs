@@ -18,7 +18,7 @@ public sealed class SmtpDurabilityTests : IDisposable
         var database = storage == TestStorage.Postgres ? await PostgresServer.CreateDatabaseAsync() : null;
         var storageHocon = database is null ? "" : $$"""mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }""";
         string ConfigFor(int smtpPort) => ServerProcess.SmtpOnlyConfig($"{_dir}/data", smtpPort, storageHocon);
-        await File.WriteAllTextAsync(config, ConfigFor(ServerProcess.FreePort()));
+        await File.WriteAllTextAsync(config, ConfigFor(TestServer.FreePort()));
         Assert.Equal(0, await ServerProcess.RunToEndAsync(config, "pw\n", "user", "add", "carol", "--password-stdin"));
 
         var (server, smtpPort) = await ServerProcess.ServeAsync(config, ConfigFor);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace MailActors.Tests.Support;
 
@@ -53,7 +52,7 @@ public static class ServerProcess
     {
         for (var attempt = 1; ; attempt++)
         {
-            await File.WriteAllTextAsync(config, configFor(FreePort));
+            await File.WriteAllTextAsync(config, configFor(TestServer.FreePort));
             var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
             var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var server = Start(config, line =>
@@ -109,12 +108,5 @@ public static class ServerProcess
     {
         if (!server.HasExited) server.Kill(entireProcessTree: true);
         await server.WaitForExitAsync();
-    }
-
-    public static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

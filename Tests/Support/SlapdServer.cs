@@ -38,7 +38,7 @@ public sealed class SlapdServer : IAsyncDisposable
     private X509Certificate2? _ca, _otherCa;
     private Process? _process;
 
-    public int Port { get; } = ServerProcess.FreePort();
+    public int Port { get; } = TestServer.FreePort();
     public string Url => $"ldap://127.0.0.1:{Port}";
 
     /// <summary>The <c>ldaps://</c> port, with <see cref="StartWithTlsAsync"/>.</summary>
@@ -57,7 +57,7 @@ public sealed class SlapdServer : IAsyncDisposable
     private SlapdServer(bool tls)
     {
         _tls = tls;
-        if (tls) LdapsPort = ServerProcess.FreePort();
+        if (tls) LdapsPort = TestServer.FreePort();
     }
 
     public static Task<SlapdServer> StartAsync() => StartAsync(tls: false);
