@@ -99,6 +99,24 @@ public sealed class Pop3RobustnessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_that_stops_reading_in_the_middle_of_a_retr_loses_the_connection_and_its_mailbox_lock()
+    {
+        await _server.AddUserAsync("stalled", "pw");
+        await _server.DeliverAsync("stalled", "Subject: big\n\n" + string.Concat(Enumerable.Repeat(new string('x', 998) + "\n", 16_000)));
+        await using var stalled = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port, receiveBuffer: 4096);
+        Assert.StartsWith("+OK", await stalled.LoginAsync("stalled", "pw"));
+        await stalled.SendAsync("RETR 1\r\n"); // and never reads the 16 MB
+
+        // Idle (2 s here) ends the session; its farewell cannot be flushed to a client that does not read, so
+        // the connection is closed after the grace (5 s) regardless, and the mailbox is free again.
+        await Eventually.AssertAsync(async () =>
+        {
+            await using var again = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
+            return (await again.LoginAsync("stalled", "pw"))?.StartsWith("+OK") == true;
+        }, "the mailbox is free again", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Connections_from_one_outside_address_are_limited_but_inside_ones_are_not()
     {
         await using var one = await RawClient.ConnectAsync(TestServer.Outside, _server.Pop3Port);

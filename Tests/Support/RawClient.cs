@@ -19,9 +19,11 @@ public sealed class RawClient : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: false);
     }
 
-    public static async Task<RawClient> ConnectAsync(IPAddress from, int port, byte[]? preamble = null)
+    /// <param name="receiveBuffer">A small one makes a client that stops reading stall the server's writes soon.</param>
+    public static async Task<RawClient> ConnectAsync(IPAddress from, int port, byte[]? preamble = null, int? receiveBuffer = null)
     {
         var socket = new Socket(from.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBuffer is { } size) socket.ReceiveBufferSize = size;
         socket.Bind(new IPEndPoint(from, 0));
         await socket.ConnectAsync(from.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, port);
         var client = new RawClient(socket);
