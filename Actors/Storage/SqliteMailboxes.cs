@@ -1,18 +1,23 @@
 using MailActors.Quotas;
 using Microsoft.Data.Sqlite;
+using static MailActors.Storage.SqliteCommands;
 
 namespace MailActors.Storage;
 
 /// <summary>Aliases, quotas and imports on SQLite.</summary>
-public sealed class SqliteMailboxes(Func<SqliteConnection> connect) : IMailboxes
+public sealed class SqliteMailboxes(Func<SqliteConnection> connect) : IMailboxes, IDisposable
 {
-    public async Task<MailboxUsage?> FindMailboxAsync(string account, CancellationToken ct = default)
-    {
-        await using var c = connect();
-        await using var cmd = Command(c, $"{SelectUsage} WHERE name = $name", ("$name", account));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? ReadUsage(r) : null;
-    }
+    // The lookups of every RCPT, kept prepared.
+    private readonly PreparedReader _mailboxReader = new(connect, $"{SelectUsage} WHERE name = $name", "$name");
+    private readonly PreparedReader _aliasReader = new(connect, "SELECT target FROM aliases WHERE address = $address ORDER BY position", "$address");
+
+    public Task<MailboxUsage?> FindMailboxAsync(string account, CancellationToken ct = default) =>
+        Synchronously(() => _mailboxReader.Run(cmd =>
+        {
+            cmd.Parameters["$name"].Value = account;
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? ReadUsage(r) : null;
+        }));
 
     public async Task<IReadOnlyList<MailboxUsage>> ListMailboxesAsync(CancellationToken ct = default)
     {
@@ -32,15 +37,15 @@ public sealed class SqliteMailboxes(Func<SqliteConnection> connect) : IMailboxes
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    public async Task<IReadOnlyList<string>?> FindAliasAsync(string address, CancellationToken ct = default)
-    {
-        await using var c = connect();
-        await using var cmd = Command(c, "SELECT target FROM aliases WHERE address = $address ORDER BY position", ("$address", address));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var targets = new List<string>();
-        while (await r.ReadAsync(ct)) targets.Add(r.GetString(0));
-        return targets.Count == 0 ? null : targets;
-    }
+    public Task<IReadOnlyList<string>?> FindAliasAsync(string address, CancellationToken ct = default) =>
+        Synchronously<IReadOnlyList<string>?>(() => _aliasReader.Run(cmd =>
+        {
+            cmd.Parameters["$address"].Value = address;
+            using var r = cmd.ExecuteReader();
+            var targets = new List<string>();
+            while (r.Read()) targets.Add(r.GetString(0));
+            return targets.Count == 0 ? null : targets;
+        }));
 
     public async Task<IReadOnlyList<AliasEntry>> ListAliasesAsync(CancellationToken ct = default)
     {
@@ -101,16 +106,14 @@ public sealed class SqliteMailboxes(Func<SqliteConnection> connect) : IMailboxes
         return stored;
     }
 
+    public void Dispose()
+    {
+        _mailboxReader.Dispose();
+        _aliasReader.Dispose();
+    }
+
     private const string SelectUsage = "SELECT name, used_bytes, used_messages, quota_bytes, quota_messages FROM accounts";
 
     private static MailboxUsage ReadUsage(SqliteDataReader r) => new(
         r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.IsDBNull(4) ? null : r.GetInt64(4));
-
-    private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
-        return cmd;
-    }
 }

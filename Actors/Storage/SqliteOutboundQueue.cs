@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using static MailActors.Storage.SqliteCommands;
 
 namespace MailActors.Storage;
 
@@ -266,13 +267,4 @@ public sealed class SqliteOutboundQueue : IOutboundQueue, IDisposable
     private static string Time(DateTime utc) => utc.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     private static DateTime Utc(string text) => DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-
-    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
-        return cmd;
-    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using static MailActors.Storage.SqliteCommands;
 
 namespace MailActors.Storage;
 
@@ -190,27 +191,12 @@ public sealed class SqliteStore : IAccountStore, IMessageStore, IDisposable
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>SQLite reads finish at once; a failure still arrives as a faulted task, never as a throw at the call.</summary>
-    private static Task<T> Synchronously<T>(Func<T> read)
-    {
-        try { return Task.FromResult(read()); }
-        catch (Exception e) { return Task.FromException<T>(e); }
-    }
-
     public void Dispose()
     {
         _bodyReader.Dispose();
         _accountReader.Dispose();
         _listReader.Dispose();
         _versionReader.Dispose();
-    }
-
-    private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
-        return cmd;
     }
 
     private static StoredAccount ReadAccount(SqliteDataReader r) => new(

@@ -1,5 +1,6 @@
 using MailActors.Quotas;
 using Microsoft.Data.Sqlite;
+using static MailActors.Storage.SqliteCommands;
 
 namespace MailActors.Storage;
 
@@ -21,13 +22,5 @@ public static class SqliteUsage
     {
         if (prepared.Bind(tx, account, bytes, defaults.Bytes, defaults.Messages).ExecuteScalar() is long within && within == 0)
             throw new QuotaReachedException(account);
-    }
-
-    private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object Value)[] parameters)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v);
-        return cmd;
     }
 }

@@ -26,6 +26,7 @@ public sealed class MailServices : IDisposable
     {
         (Intake as IDisposable)?.Dispose(); // first: it writes what it was handed
         (Outbound as IDisposable)?.Dispose();
+        (Mailboxes as IDisposable)?.Dispose();
         (Accounts as IDisposable)?.Dispose();
         Directory?.Dispose();
     }
