@@ -26,6 +26,7 @@
 # All traffic goes to 127.0.0.1. Must run as root (Dovecot, setup.sh).
 #
 # Environment: QUICK, REPS, CLIENTS (default 1,10,50), TOTAL_SESSIONS (100), LOGINS (per client, 200),
+#   WARMUP (1; QUICK: 0: untimed one-repetition passes per server before the timed series),
 #   OURS_POP3_PORT (2110), OURS_POP3S_PORT (2995), OURS_APOP_PORT (21110), DATA (/tmp/mabench),
 #   OUTDIR (bench/out/pop3-vs-dovecot-DATE), DOVECOT_JSON (reuse an earlier Dovecot result instead of
 #   running Dovecot again), SKIP_BUILD, BUILD_OUT, REPO, PEERS, PY (see bench/lib.sh).
@@ -40,9 +41,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 QUICK="${QUICK:-0}"
 if [ "$QUICK" = 1 ]; then
-  REPS="${REPS:-1}"; CLIENTS="${CLIENTS:-1,10}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-10}"; LOGINS="${LOGINS:-20}"
+  REPS="${REPS:-1}"; CLIENTS="${CLIENTS:-1,10}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-10}"; LOGINS="${LOGINS:-20}"; WARMUP="${WARMUP:-0}"
 else
-  REPS="${REPS:-3}"; CLIENTS="${CLIENTS:-1,10,50}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-100}"; LOGINS="${LOGINS:-200}"
+  REPS="${REPS:-3}"; CLIENTS="${CLIENTS:-1,10,50}"; TOTAL_SESSIONS="${TOTAL_SESSIONS:-100}"; LOGINS="${LOGINS:-200}"; WARMUP="${WARMUP:-1}"
 fi
 OURS_POP3_PORT="${OURS_POP3_PORT:-2110}"
 OURS_POP3S_PORT="${OURS_POP3S_PORT:-2995}"
@@ -92,6 +93,18 @@ if [ "${CERT:-rsa}" = ecdsa ]; then peer_cert_ecdsa "$OUTDIR"; fi
 ma_build
 "$PY" "$PEERS/peerbench.py" env --out "$OUTDIR/env.json" >/dev/null
 
+# warm_up PROFILE [ARGS]: WARMUP untimed passes of the same series (one repetition each) before the timed one, for
+# both servers alike; their figures go to warmup-PROFILE.json, which the table does not read. Ours runs its first
+# few thousand operations in the JIT's first-tier code (bench/README.md); a mail server runs warm for days.
+warm_up() {
+  local profile="$1" i; shift
+  for i in $(seq 1 "$WARMUP"); do
+    bench_log "warm-up pass $i/$WARMUP ($profile, untimed)"
+    timeout "$RUN_LIMIT" "$PY" "$PEERS/peerbench.py" pop3 --profile "$profile" "${PB_COMMON[@]}" --reps 1 "$@" \
+      --out "$OUTDIR/warmup-$profile.json" > "$OUTDIR/warmup-$profile.log" 2>&1 || bench_log "warm-up pass $i failed (see $OUTDIR/warmup-$profile.log)"
+  done
+}
+
 # ------------------------------------------------------------------ 3. Dovecot
 if [ -n "${DOVECOT_JSON:-}" ]; then
   bench_log "reusing Dovecot results $DOVECOT_JSON"
@@ -104,6 +117,7 @@ else
   STARTED_DOVECOT=1
   "$PEERS/daemons.sh" start-dovecot perf
   set +e
+  warm_up perf
   timeout "$RUN_LIMIT" "$PY" "$PEERS/peerbench.py" pop3 --profile perf "${PB_COMMON[@]}" \
     --out "$OUTDIR/pop3-dovecot.json" 2>&1 | tee "$OUTDIR/driver-dovecot.log"
   rc_dovecot=${PIPESTATUS[0]}
@@ -124,6 +138,7 @@ ma_start "$OUTDIR/server-ours.log" 60 "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OUR
 rss_start=$(ma_rss_kb "$MA_PID")
 bench_log "== MailActors on 127.0.0.1:$OURS_POP3_PORT / :$OURS_POP3S_PORT / apop :$OURS_APOP_PORT (pid $MA_PID, VmRSS $((rss_start/1024)) MiB at start); $(busy_note)"
 set +e
+warm_up ours --pop3-port "$OURS_POP3_PORT" --pop3s-port "$OURS_POP3S_PORT" --pid "$MA_PID" --no-apop
 timeout "$RUN_LIMIT" "$PY" "$PEERS/peerbench.py" pop3 --profile ours "${PB_COMMON[@]}" \
   --pop3-port "$OURS_POP3_PORT" --pop3s-port "$OURS_POP3S_PORT" --pid "$MA_PID" --no-apop \
   --out "$OUTDIR/pop3-ours.json" 2>&1 | tee "$OUTDIR/driver-ours.log"
