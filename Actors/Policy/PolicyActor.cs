@@ -5,10 +5,9 @@ using Akka.Event;
 namespace MailActors.Policy;
 
 /// <summary>
-/// The policy actor on each node: classifies client addresses and hands each session the part of the matrix that
-/// applies to it, so no further round trip is needed per command. It answers from this node's replica of the live policy
-/// (docs/spec.md §2) and never asks the policy singleton, so sessions are classified while the singleton moves; until the
-/// replica arrives the node enforces its own configuration.
+/// The policy actor on each node: keeps this node's <see cref="EnforcedPolicy"/> at the live policy of its replica
+/// (docs/spec.md §2), from which sessions are classified without asking anyone, so they are classified while the
+/// singleton moves; until the replica arrives the node enforces its own configuration.
 /// </summary>
 public sealed class PolicyActor : ReceiveActor
 {
@@ -24,12 +23,6 @@ public sealed class PolicyActor : ReceiveActor
         _replicator = replicator;
         var configured = enforced.Policy;
 
-        Receive<PolicyProtocol.Classify>(ask =>
-        {
-            var now = _enforced.Current;
-            var zone = now.Classifier.Classify(ask.Address);
-            Sender.Tell(new PolicyProtocol.ConnectionPolicy(zone, ask.Listener, now.Table.For(zone, ask.Listener), now.Policy.BindSender));
-        });
         Receive<Changed>(changed =>
         {
             var live = changed.Get(PolicyReplication.Key).Value;

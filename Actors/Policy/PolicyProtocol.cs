@@ -1,13 +1,8 @@
-using System.Net;
-
 namespace MailActors.Policy;
 
-/// <summary>Messages of the policy actor.</summary>
+/// <summary>What a session learns of the policy when it starts.</summary>
 public static class PolicyProtocol
 {
-    /// <summary>Asked once per connection by a session.</summary>
-    public sealed record Classify(IPAddress Address, ListenerKind Listener);
-
     /// <summary>
     /// The client's zone and the rows of the matrix that apply to its connection, under the policy in force when it
     /// connected: a session keeps it, whatever the live policy does meanwhile.

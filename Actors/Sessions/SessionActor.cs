@@ -14,11 +14,11 @@ namespace MailActors.Sessions;
 /// A protocol's actor supplies its replies, how a line becomes a step, and how a step's effects are carried out.
 /// </summary>
 /// <typeparam name="TStep">the machine's step: its next state and its effects.</typeparam>
-public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
+public abstract class SessionActor<TStep> : ReceiveActor
 {
     private readonly SessionReplies _replies;
     private readonly Queue<ConnectionEvents.Line> _input = new();
-    private bool _waiting = true; // an effect runs (or the greeting is not out yet): lines wait
+    private bool _waiting = true; // an effect runs (or the session has not greeted yet): lines wait
     private bool _countedAgainstLimit;
     private string _outcome = "connection closed by client";
 
@@ -28,17 +28,15 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
         Connection = connection;
         Session = session;
         Client = ZoneClassifier.Normalize(connection.ClientAddress);
-        Become(Classifying);
+        Become(Reading);
     }
-
-    public IStash Stash { get; set; } = null!;
 
     protected IClientConnection Connection { get; }
     protected SessionContext Session { get; }
     protected IPAddress Client { get; }
     protected ILoggingAdapter Log { get; } = Context.GetLogger();
 
-    /// <summary>The client's zone and its rows of the policy matrix; set once the session is classified.</summary>
+    /// <summary>The client's zone and its rows of the policy matrix; set when the session starts.</summary>
     protected PolicyProtocol.ConnectionPolicy? Policy { get; private set; }
 
     /// <summary>The session, as a fault log line names it.</summary>
@@ -68,41 +66,24 @@ public abstract class SessionActor<TStep> : ReceiveActor, IWithStash
     private ICancelable? _deadline;
     private long _deadlineId;
 
+    /// <summary>Classifies the client from the policy this node enforces now (no round trip: issue 16), applies the
+    /// per-address limit to an outside client and greets it.</summary>
     protected override void PreStart()
     {
         MailMetrics.ConnectionOpened(Session.Node, Session.ListenerName);
-        Session.Policy.Ask<PolicyProtocol.ConnectionPolicy>(new PolicyProtocol.Classify(Client, Session.Listener), SessionContext.AskTimeout)
-            .PipeTo(Self, failure: e => new Status.Failure(e));
-    }
-
-    private void Classifying()
-    {
-        Receive<PolicyProtocol.ConnectionPolicy>(policy =>
+        var policy = Policy = Session.Policy.Current.For(Client, Session.Listener);
+        if (!policy.Zone.IsInside())
         {
-            Policy = policy;
-            if (!policy.Zone.IsInside())
+            if (!Session.Limiter.TryAcquire(Client))
             {
-                if (!Session.Limiter.TryAcquire(Client))
-                {
-                    Finish(_replies.TooManyConnections, "too many connections from address");
-                    return;
-                }
-                _countedAgainstLimit = true;
+                Finish(_replies.TooManyConnections, "too many connections from address");
+                return;
             }
-            Become(Reading);
-            Stash.UnstashAll();
-            _waiting = false;
-            Apply(Greet(policy));
-            if (!_waiting) Drain();
-        });
-        Receive<Status.Failure>(f =>
-        {
-            Session.Facts.Fault(Name, "classify", f.Cause);
-            Finish(_replies.TryLater, "policy unavailable");
-        });
-        Receive<ConnectionEvents.Received>(Enqueue);
-        Receive<ConnectionEvents.Closed>(_ => Context.Stop(Self));
-        ReceiveAny(_ => Stash.Stash());
+            _countedAgainstLimit = true;
+        }
+        _waiting = false;
+        Apply(Greet(policy));
+        if (!_waiting) Drain();
     }
 
     /// <summary>Lines are handled as they come, except while an effect runs (<c>_waiting</c>): then they wait in the

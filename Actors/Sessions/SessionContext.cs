@@ -1,4 +1,3 @@
-using Akka.Actor;
 using MailActors.Audit;
 using MailActors.Configuration;
 using MailActors.Policy;
@@ -10,7 +9,7 @@ public sealed record SessionContext(
     MailActorsSettings Settings,
     ListenerKind Listener,
     string Node,
-    IActorRef Policy,
+    EnforcedPolicy Policy,
     ConnectionLimiter Limiter,
     FactRecorder Facts)
 {

@@ -53,7 +53,6 @@ public sealed class ListenerService(
         }
 
         var certificate = ServerCertificate.Load(settings, log);
-        var policy = await registry.GetAsync<PolicyActor>(cancellationToken);
         var authFailures = await registry.GetAsync<AuthFailureTracker>(cancellationToken);
         var mailboxes = await registry.GetAsync<MailboxEntity>(cancellationToken);
         var grants = await registry.GetAsync<GrantLedgerActor>(cancellationToken);
@@ -69,7 +68,7 @@ public sealed class ListenerService(
         Zone ZoneOf(IPAddress address) => enforced.Current.Classifier.Classify(address);
 
         SessionContext SessionOf(ListenerKind kind) =>
-            new(settings, kind, node, policy, new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress), facts);
+            new(settings, kind, node, enforced, new ConnectionLimiter(settings.Limits.MaxConnectionsPerAddress), facts);
 
         var gate = _gate = new ConnectionGate(OpenFilesLimit.ConnectionCapacity(settings.Limits.MaxConnections));
         log.LogInformation("Accepting at most {Capacity} connections (open-files limit {Limit})", gate.Capacity,
