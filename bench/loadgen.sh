@@ -15,6 +15,9 @@
 #   WARMUP (2: whole untimed repetitions per side before the timed ones, for both servers alike: ours runs
 #   partly in the JIT's first-tier code for its first few thousand logins (pop3s: ~2,900 µs each, ~1,300 after
 #   4,000), and a mail server runs warm for days),
+#   ORDER (interleaved: both servers of a part up at once, each run on one side and at once on the other, so that
+#   the shared machine's swings in speed (30-50 % within minutes here) fall on both alike; series: one side's
+#   repetitions, then the other's, as before 2026-12-06),
 #   REPO, PEERS, PY (bench/lib.sh). Every daemon started here is stopped on exit, by PID / daemons.sh.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,7 +28,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [ "$(id -u)" = 0 ] || { echo "loadgen.sh: must run as root (Dovecot, Postfix)" >&2; exit 1; }
 export PATH="$PATH:/usr/sbin:/sbin"
 
-PARTS="${PARTS:-pop3,smtp}"; SIDES="${SIDES:-peer,ours}"; REPS="${REPS:-3}"; WARMUP="${WARMUP:-2}"
+PARTS="${PARTS:-pop3,smtp}"; SIDES="${SIDES:-peer,ours}"; REPS="${REPS:-3}"; WARMUP="${WARMUP:-2}"; ORDER="${ORDER:-interleaved}"
 LOGINS="${LOGINS:-200}"; LOGIN_CLIENTS="${LOGIN_CLIENTS:-10}"
 RETR_CLIENTS="${RETR_CLIENTS:-1,10,50}"; RETR_SESSIONS="${RETR_SESSIONS:-20}"
 SMTP_SESSIONS="${SMTP_SESSIONS:-1,20,100}"; SMTP_MESSAGES="${SMTP_MESSAGES:-5000}"
@@ -41,7 +44,8 @@ cleanup() {
   local rc=$?
   ma_stop || true
   peer_cert_restore "$OUTDIR" || true
-  case "$STARTED" in dovecot) "$PEERS/daemons.sh" stop-dovecot || true ;; postfix) "$PEERS/daemons.sh" stop-postfix || true ;; esac
+  case "$STARTED" in *dovecot*) "$PEERS/daemons.sh" stop-dovecot || true ;; esac
+  case "$STARTED" in *postfix*) "$PEERS/daemons.sh" stop-postfix || true ;; esac
   exit "$rc"
 }
 trap cleanup EXIT
@@ -62,63 +66,112 @@ env -u OUTDIR dotnet build "$HERE/loadgen/MailActors.LoadGen.csproj" -c Release 
 # the warm-up repetitions go to warmup.jsonl, which the table does not read
 lg() { "$LOADGEN_OUT/loadgen" "$@" --json "$([ "$rep" -ge 1 ] && echo "$RESULTS" || echo "$OUTDIR/warmup.jsonl")" | tee -a "$OUTDIR/loadgen.log" || true; }
 
-# pop3_series SIDE PIDS POP3 POP3S APOP: the logins (pop3, APOP, pop3s) and the retrievals (pop3, pop3s)
-pop3_series() {
-  local side="$1" pid="$2" p="$3" ps="$4" pa="$5" rep n s
-  for rep in $(seq $((1 - WARMUP)) "$REPS"); do
-    bench_log "$side POP3 repetition $rep/$REPS (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
-    lg pop3-login --label "$side" --pid "$pid" --port "$p" --clients "$LOGIN_CLIENTS" --count "$LOGINS"
-    lg apop-login --label "$side" --pid "$pid" --port "$pa" --clients "$LOGIN_CLIENTS" --count "$LOGINS"
-    lg pop3-login --label "$side" --pid "$pid" --port "$ps" --tls --clients "$LOGIN_CLIENTS" --count $((LOGINS / 2))
-    for n in ${RETR_CLIENTS//,/ }; do
+# pop3_run SIDE PID POP3 POP3S APOP K: the K-th POP3 run of a repetition (the logins: pop3, APOP, pop3s; then the
+# retrievals, pop3 and pop3s, at each client count)
+POP3_RUNS=$(( 3 + 2 * $(echo "${RETR_CLIENTS//,/ }" | wc -w) ))
+pop3_run() {
+  local side="$1" pid="$2" p="$3" ps="$4" pa="$5" k="$6" n s
+  case "$k" in
+    1) lg pop3-login --label "$side" --pid "$pid" --port "$p" --clients "$LOGIN_CLIENTS" --count "$LOGINS" ;;
+    2) lg apop-login --label "$side" --pid "$pid" --port "$pa" --clients "$LOGIN_CLIENTS" --count "$LOGINS" ;;
+    3) lg pop3-login --label "$side" --pid "$pid" --port "$ps" --tls --clients "$LOGIN_CLIENTS" --count $((LOGINS / 2)) ;;
+    *)
+      n=$(echo "${RETR_CLIENTS//,/ }" | cut -d' ' -f$(( (k - 2) / 2 )))
       s=$(( RETR_SESSIONS > n ? RETR_SESSIONS : n ))
-      lg pop3-retr --label "$side" --pid "$pid" --port "$p" --clients "$n" --sessions "$s" --expect "$POP_MSGS"
-      lg pop3-retr --label "$side" --pid "$pid" --port "$ps" --tls --clients "$n" --sessions "$s" --expect "$POP_MSGS"
-    done
-  done
+      if [ $((k % 2)) = 0 ]; then lg pop3-retr --label "$side" --pid "$pid" --port "$p" --clients "$n" --sessions "$s" --expect "$POP_MSGS"
+      else lg pop3-retr --label "$side" --pid "$pid" --port "$ps" --tls --clients "$n" --sessions "$s" --expect "$POP_MSGS"; fi ;;
+  esac
 }
 
-# smtp_series SIDE PID PORT: smtp-source's shape, one message per connection
-smtp_series() {
-  local side="$1" pid="$2" port="$3" rep n m
-  for rep in $(seq $((1 - WARMUP)) "$REPS"); do
-    bench_log "$side SMTP repetition $rep/$REPS (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
-    for n in ${SMTP_SESSIONS//,/ }; do
-      m=$(( n == 1 ? SMTP_MESSAGES * 2 / 5 : SMTP_MESSAGES ))
-      lg smtp --label "$side" --pid "$pid" --port "$port" --clients "$n" --messages "$m" --settle
-      if [ "$side" = postfix ]; then find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete; fi
-    done
-  done
+# smtp_run SIDE PID PORT N: smtp-source's shape at N sessions, one message per connection
+smtp_run() {
+  local side="$1" pid="$2" port="$3" n="$4" m
+  m=$(( n == 1 ? SMTP_MESSAGES * 2 / 5 : SMTP_MESSAGES ))
+  lg smtp --label "$side" --pid "$pid" --port "$port" --clients "$n" --messages "$m" --settle
+  if [ "$side" = postfix ]; then find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete; fi
 }
+
+# The sides of a part, each a "SIDE PID PORT..." line: its runs take these as arguments.
+POP3_SIDES=(); SMTP_SIDES=()
+start_dovecot() {
+  STARTED="$STARTED dovecot"; "$PEERS/daemons.sh" start-dovecot perf
+  POP3_SIDES+=("dovecot $(tr -dc 0-9 < "$PB_ROOT/state/dovecot.pid") $POP3_PORT $POP3S_PORT $POP3_PORT")
+}
+start_ours_pop3() {
+  ma_pop3_fixture "$DATA" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
+  ulimit -n 65536 2>/dev/null || true
+  ma_start "$OUTDIR/server-pop3.log" 60 "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
+  POP3_SIDES+=("ours $MA_PID $OURS_POP3_PORT $OURS_POP3S_PORT $OURS_APOP_PORT")
+}
+start_postfix() {
+  STARTED="$STARTED postfix"; "$PEERS/daemons.sh" start-postfix
+  find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete 2>/dev/null || true
+  SMTP_SIDES+=("postfix $(tr -dc 0-9 < "$PB_ROOT/state/postfix.pid") $SMTP_PORT")
+}
+start_ours_smtp() {
+  rm -rf "$DATA-smtp"; mkdir -p "$DATA-smtp"
+  ma_write_smtp_config "$DATA-smtp/bench.conf" "$DATA-smtp/data" "$OURS_SMTP_PORT"
+  echo "user1-secret" | ma_cli user add user1 --password-stdin >/dev/null
+  ma_start "$OUTDIR/server-smtp.log" 60 "$OURS_SMTP_PORT"
+  SMTP_SIDES+=("ours $MA_PID $OURS_SMTP_PORT")
+}
+stop_all() {
+  ma_stop || true
+  case "$STARTED" in *dovecot*) "$PEERS/daemons.sh" stop-dovecot ;; esac
+  case "$STARTED" in *postfix*) "$PEERS/daemons.sh" stop-postfix ;; esac
+  STARTED=""; POP3_SIDES=(); SMTP_SIDES=()
+}
+
+# series PART RUNS RUN-FUNCTION: every repetition (warm-ups first) of every run, for each side.
+# ORDER=series: one side's repetitions after the other's; ORDER=interleaved: both servers up at once, each run
+# on one side then at once on the other, so that a change in the machine's speed falls on both alike.
+series() {
+  local part="$1" runs="$2" run="$3" sides_var="$4[@]" sides rep k side
+  sides=("${!sides_var}")
+  if [ "$ORDER" = interleaved ]; then
+    for rep in $(seq $((1 - WARMUP)) "$REPS"); do
+      bench_log "$part repetition $rep/$REPS, interleaved (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+      for k in $(seq 1 "$runs"); do for side in "${sides[@]}"; do
+        # shellcheck disable=SC2086
+        $run $side "$k"
+      done; done
+    done
+  else
+    for side in "${sides[@]}"; do
+      for rep in $(seq $((1 - WARMUP)) "$REPS"); do
+        bench_log "${side%% *} $part repetition $rep/$REPS (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+        for k in $(seq 1 "$runs"); do
+          # shellcheck disable=SC2086
+          $run $side "$k"
+        done
+      done
+    done
+  fi
+}
+
+smtp_run_k() { local args=("$@"); local k="${args[-1]}"; smtp_run "${args[@]:0:${#args[@]}-1}" "$(echo "${SMTP_SESSIONS//,/ }" | cut -d' ' -f"$k")"; }
 
 if has "$PARTS" pop3; then
-  if has "$SIDES" peer; then
-    STARTED=dovecot; "$PEERS/daemons.sh" start-dovecot perf
-    pop3_series dovecot "$(tr -dc 0-9 < "$PB_ROOT/state/dovecot.pid")" "$POP3_PORT" "$POP3S_PORT" "$POP3_PORT"
-    "$PEERS/daemons.sh" stop-dovecot; STARTED=""
-  fi
-  if has "$SIDES" ours; then
-    ma_pop3_fixture "$DATA" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
-    ulimit -n 65536 2>/dev/null || true
-    ma_start "$OUTDIR/server-pop3.log" 60 "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
-    pop3_series ours "$MA_PID" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
-    ma_stop
+  if [ "$ORDER" = interleaved ]; then
+    if has "$SIDES" peer; then start_dovecot; fi
+    if has "$SIDES" ours; then start_ours_pop3; fi
+    series POP3 "$POP3_RUNS" pop3_run POP3_SIDES
+    stop_all
+  else
+    if has "$SIDES" peer; then start_dovecot; series POP3 "$POP3_RUNS" pop3_run POP3_SIDES; stop_all; fi
+    if has "$SIDES" ours; then start_ours_pop3; series POP3 "$POP3_RUNS" pop3_run POP3_SIDES; stop_all; fi
   fi
 fi
 if has "$PARTS" smtp; then
-  if has "$SIDES" peer; then
-    STARTED=postfix; "$PEERS/daemons.sh" start-postfix
-    find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete 2>/dev/null || true
-    smtp_series postfix "$(tr -dc 0-9 < "$PB_ROOT/state/postfix.pid")" "$SMTP_PORT"
-    "$PEERS/daemons.sh" stop-postfix; STARTED=""
-  fi
-  if has "$SIDES" ours; then
-    rm -rf "$DATA-smtp"; mkdir -p "$DATA-smtp"
-    ma_write_smtp_config "$DATA-smtp/bench.conf" "$DATA-smtp/data" "$OURS_SMTP_PORT"
-    echo "user1-secret" | ma_cli user add user1 --password-stdin >/dev/null
-    ma_start "$OUTDIR/server-smtp.log" 60 "$OURS_SMTP_PORT"
-    smtp_series ours "$MA_PID" "$OURS_SMTP_PORT"
-    ma_stop
+  SMTP_RUNS=$(echo "${SMTP_SESSIONS//,/ }" | wc -w)
+  if [ "$ORDER" = interleaved ]; then
+    if has "$SIDES" peer; then start_postfix; fi
+    if has "$SIDES" ours; then start_ours_smtp; fi
+    series SMTP "$SMTP_RUNS" smtp_run_k SMTP_SIDES
+    stop_all
+  else
+    if has "$SIDES" peer; then start_postfix; series SMTP "$SMTP_RUNS" smtp_run_k SMTP_SIDES; stop_all; fi
+    if has "$SIDES" ours; then start_ours_smtp; series SMTP "$SMTP_RUNS" smtp_run_k SMTP_SIDES; stop_all; fi
   fi
 fi
 "$PY" "$HERE/loadgen_table.py" "$RESULTS" | tee "$OUTDIR/summary.md"
