@@ -5,10 +5,10 @@ namespace MailActors.Policy;
 
 /// <summary>
 /// The policy this node enforces now, with the classifier and matrix built from it, for whatever on the node reads it
-/// without asking an actor: the listeners (trusted proxies, on the network threads), the sessions (their zone and rows of the matrix, once per
-/// connection: no round trip to an actor, issue 16), the grant ledger and grant lookups
-/// (window, IPv6 prefix), the admin endpoint. Starts as the node's own configuration (version 0); only this node's
-/// <see cref="PolicyActor"/> moves it on, from its replica of the live policy.
+/// without asking an actor: the listeners (trusted proxies, on the network threads), the sessions (their zone and rows
+/// of the matrix, once per connection: issue 16), the grant ledger and grant lookups (window, IPv6 prefix), the admin
+/// endpoint. Starts as the node's own configuration (version 0); only this node's <see cref="PolicyActor"/> moves it
+/// on, from its replica of the live policy.
 /// </summary>
 public sealed class EnforcedPolicy(MailActorsSettings settings)
 {
