@@ -83,96 +83,74 @@ pop3_run() {
   esac
 }
 
-# smtp_run SIDE PID PORT N: smtp-source's shape at N sessions, one message per connection
+# smtp_run SIDE PID PORT K: smtp-source's shape at the K-th session count, one message per connection
 smtp_run() {
-  local side="$1" pid="$2" port="$3" n="$4" m
+  local side="$1" pid="$2" port="$3" n m
+  n=$(echo "${SMTP_SESSIONS//,/ }" | cut -d' ' -f"$4")
   m=$(( n == 1 ? SMTP_MESSAGES * 2 / 5 : SMTP_MESSAGES ))
   lg smtp --label "$side" --pid "$pid" --port "$port" --clients "$n" --messages "$m" --settle
   if [ "$side" = postfix ]; then find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete; fi
 }
 
-# The sides of a part, each a "SIDE PID PORT..." line: its runs take these as arguments.
-POP3_SIDES=(); SMTP_SIDES=()
+# The servers up now, each a "SIDE PID PORT..." line: the run functions take these as their first arguments.
+UP=()
 start_dovecot() {
   STARTED="$STARTED dovecot"; "$PEERS/daemons.sh" start-dovecot perf
-  POP3_SIDES+=("dovecot $(tr -dc 0-9 < "$PB_ROOT/state/dovecot.pid") $POP3_PORT $POP3S_PORT $POP3_PORT")
+  UP+=("dovecot $(tr -dc 0-9 < "$PB_ROOT/state/dovecot.pid") $POP3_PORT $POP3S_PORT $POP3_PORT")
 }
 start_ours_pop3() {
   ma_pop3_fixture "$DATA" "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
   ulimit -n 65536 2>/dev/null || true
   ma_start "$OUTDIR/server-pop3.log" 60 "$OURS_POP3_PORT" "$OURS_POP3S_PORT" "$OURS_APOP_PORT"
-  POP3_SIDES+=("ours $MA_PID $OURS_POP3_PORT $OURS_POP3S_PORT $OURS_APOP_PORT")
+  UP+=("ours $MA_PID $OURS_POP3_PORT $OURS_POP3S_PORT $OURS_APOP_PORT")
 }
 start_postfix() {
   STARTED="$STARTED postfix"; "$PEERS/daemons.sh" start-postfix
   find "$PB_ROOT/mail/example.test/user1/Maildir/new" -type f -delete 2>/dev/null || true
-  SMTP_SIDES+=("postfix $(tr -dc 0-9 < "$PB_ROOT/state/postfix.pid") $SMTP_PORT")
+  UP+=("postfix $(tr -dc 0-9 < "$PB_ROOT/state/postfix.pid") $SMTP_PORT")
 }
 start_ours_smtp() {
   rm -rf "$DATA-smtp"; mkdir -p "$DATA-smtp"
   ma_write_smtp_config "$DATA-smtp/bench.conf" "$DATA-smtp/data" "$OURS_SMTP_PORT"
   echo "user1-secret" | ma_cli user add user1 --password-stdin >/dev/null
   ma_start "$OUTDIR/server-smtp.log" 60 "$OURS_SMTP_PORT"
-  SMTP_SIDES+=("ours $MA_PID $OURS_SMTP_PORT")
+  UP+=("ours $MA_PID $OURS_SMTP_PORT")
 }
 stop_all() {
   ma_stop || true
   case "$STARTED" in *dovecot*) "$PEERS/daemons.sh" stop-dovecot ;; esac
   case "$STARTED" in *postfix*) "$PEERS/daemons.sh" stop-postfix ;; esac
-  STARTED=""; POP3_SIDES=(); SMTP_SIDES=()
+  STARTED=""; UP=()
 }
 
-# series PART RUNS RUN-FUNCTION: every repetition (warm-ups first) of every run, for each side.
-# ORDER=series: one side's repetitions after the other's; ORDER=interleaved: both servers up at once, each run
-# on one side then at once on the other, so that a change in the machine's speed falls on both alike.
+# series PART RUNS RUN: every repetition (warm-ups first) of every run, on each server up in turn.
 series() {
-  local part="$1" runs="$2" run="$3" sides_var="$4[@]" sides rep k side
-  sides=("${!sides_var}")
+  local part="$1" runs="$2" run="$3" rep k side
+  for rep in $(seq $((1 - WARMUP)) "$REPS"); do
+    bench_log "$part repetition $rep/$REPS on ${UP[*]%% *} (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+    for k in $(seq 1 "$runs"); do for side in "${UP[@]}"; do
+      # shellcheck disable=SC2086
+      $run $side "$k"
+    done; done
+  done
+}
+
+# part PART RUNS RUN START-PEER START-OURS: ORDER=interleaved: both servers up at once, each run on one and at once on
+# the other, so that a change in the machine's speed falls on both alike; ORDER=series: one server's repetitions,
+# then the other's.
+part() {
+  local name="$1" runs="$2" run="$3" peer="$4" ours="$5"
   if [ "$ORDER" = interleaved ]; then
-    for rep in $(seq $((1 - WARMUP)) "$REPS"); do
-      bench_log "$part repetition $rep/$REPS, interleaved (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
-      for k in $(seq 1 "$runs"); do for side in "${sides[@]}"; do
-        # shellcheck disable=SC2086
-        $run $side "$k"
-      done; done
-    done
+    if has "$SIDES" peer; then $peer; fi
+    if has "$SIDES" ours; then $ours; fi
+    series "$name" "$runs" "$run"; stop_all
   else
-    for side in "${sides[@]}"; do
-      for rep in $(seq $((1 - WARMUP)) "$REPS"); do
-        bench_log "${side%% *} $part repetition $rep/$REPS (0 and below: warm-up); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
-        for k in $(seq 1 "$runs"); do
-          # shellcheck disable=SC2086
-          $run $side "$k"
-        done
-      done
-    done
+    if has "$SIDES" peer; then $peer; series "$name" "$runs" "$run"; stop_all; fi
+    if has "$SIDES" ours; then $ours; series "$name" "$runs" "$run"; stop_all; fi
   fi
 }
 
-smtp_run_k() { local args=("$@"); local k="${args[-1]}"; smtp_run "${args[@]:0:${#args[@]}-1}" "$(echo "${SMTP_SESSIONS//,/ }" | cut -d' ' -f"$k")"; }
-
-if has "$PARTS" pop3; then
-  if [ "$ORDER" = interleaved ]; then
-    if has "$SIDES" peer; then start_dovecot; fi
-    if has "$SIDES" ours; then start_ours_pop3; fi
-    series POP3 "$POP3_RUNS" pop3_run POP3_SIDES
-    stop_all
-  else
-    if has "$SIDES" peer; then start_dovecot; series POP3 "$POP3_RUNS" pop3_run POP3_SIDES; stop_all; fi
-    if has "$SIDES" ours; then start_ours_pop3; series POP3 "$POP3_RUNS" pop3_run POP3_SIDES; stop_all; fi
-  fi
-fi
-if has "$PARTS" smtp; then
-  SMTP_RUNS=$(echo "${SMTP_SESSIONS//,/ }" | wc -w)
-  if [ "$ORDER" = interleaved ]; then
-    if has "$SIDES" peer; then start_postfix; fi
-    if has "$SIDES" ours; then start_ours_smtp; fi
-    series SMTP "$SMTP_RUNS" smtp_run_k SMTP_SIDES
-    stop_all
-  else
-    if has "$SIDES" peer; then start_postfix; series SMTP "$SMTP_RUNS" smtp_run_k SMTP_SIDES; stop_all; fi
-    if has "$SIDES" ours; then start_ours_smtp; series SMTP "$SMTP_RUNS" smtp_run_k SMTP_SIDES; stop_all; fi
-  fi
-fi
+if has "$PARTS" pop3; then part POP3 "$POP3_RUNS" pop3_run start_dovecot start_ours_pop3; fi
+if has "$PARTS" smtp; then part SMTP "$(echo "${SMTP_SESSIONS//,/ }" | wc -w)" smtp_run start_postfix start_ours_smtp; fi
 "$PY" "$HERE/loadgen_table.py" "$RESULTS" | tee "$OUTDIR/summary.md"
 bench_log "done: $OUTDIR/summary.md"
