@@ -7,7 +7,8 @@ namespace MailActors.Serialization;
 
 /// <summary>
 /// Tags persisted facts so that queries can read one kind across streams: every fact with its kind
-/// (<c>relay-accepted</c>, …); the grant ledger's events also <c>grant</c>. (Each tag is a row of its own.)
+/// (<c>relay-accepted</c>, …); the grant ledger's events also <c>grant</c>. (They are kept in the fact's journal row,
+/// <c>tag-write-mode = Csv</c> in hocon/akka.conf.)
 /// </summary>
 public sealed class EventTagger : IWriteEventAdapter
 {

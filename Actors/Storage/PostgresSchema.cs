@@ -89,8 +89,10 @@ public static class PostgresSchema
     ];
 
     /// <summary>
-    /// Akka.Persistence.Sql's default tables (journal, tags, snapshot) exactly as its PostgreSQL.15
-    /// auto-initialisation creates them (compared with pg_dump of a database it initialised, 1.5.73). Its own auto-initialisation is off on PostgreSQL: run by several nodes at once, concurrent
+    /// Akka.Persistence.Sql's default tables (journal, snapshot) exactly as its PostgreSQL.15 auto-initialisation
+    /// creates them with <c>tag-write-mode = Csv</c> (compared with a database it initialised, 1.5.73), a fact's tags
+    /// in its journal row. A journal an earlier release created has a row per tag in a <c>tags</c> table instead: they
+    /// move into the journal once, as the plugin writes them (";a;b;"). Its own auto-initialisation is off on PostgreSQL: run by several nodes at once, concurrent
     /// <c>CREATE TABLE IF NOT EXISTS</c> can fail on PostgreSQL's catalog (duplicate key in pg_type), so we
     /// create them here, under the same lock. Kept apart from the numbered migrations so the numbers stay
     /// those of SQLite.
@@ -106,20 +108,12 @@ public static class PostgresSchema
             manifest        text,
             identifier      integer,
             writer_uuid     text,
+            tags            text,
             CONSTRAINT "PK_journal" PRIMARY KEY (ordering),
             CONSTRAINT journal_uq UNIQUE (persistence_id, sequence_number)
         );
         CREATE INDEX IF NOT EXISTS journal_created_idx ON journal (created);
         CREATE INDEX IF NOT EXISTS journal_sequence_number_idx ON journal (sequence_number);
-        CREATE TABLE IF NOT EXISTS tags (
-            ordering_id    bigint NOT NULL,
-            tag            text NOT NULL,
-            sequence_nr    bigint NOT NULL,
-            persistence_id text NOT NULL,
-            CONSTRAINT "PK_tags" PRIMARY KEY (ordering_id, tag)
-        );
-        CREATE INDEX IF NOT EXISTS tags_persistence_id_sequence_nr_idx ON tags (persistence_id, sequence_nr);
-        CREATE INDEX IF NOT EXISTS tags_tag_idx ON tags (tag);
         CREATE TABLE IF NOT EXISTS snapshot (
             persistence_id  text NOT NULL,
             sequence_number bigint NOT NULL,
@@ -131,6 +125,19 @@ public static class PostgresSchema
         );
         CREATE INDEX IF NOT EXISTS snapshot_sequence_number_idx ON snapshot (sequence_number);
         CREATE INDEX IF NOT EXISTS snapshot_created_idx ON snapshot (created);
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                            WHERE table_schema = current_schema() AND table_name = 'journal' AND column_name = 'tags') THEN
+                ALTER TABLE journal ADD COLUMN tags text;
+                IF to_regclass('tags') IS NOT NULL THEN
+                    UPDATE journal j SET tags = t.csv
+                      FROM (SELECT ordering_id, ';' || string_agg(tag, ';') || ';' AS csv FROM tags GROUP BY ordering_id) t
+                     WHERE t.ordering_id = j.ordering;
+                    DROP TABLE tags;
+                END IF;
+            END IF;
+        END $$;
         """;
 
     public static int LatestVersion => Migrations.Length;

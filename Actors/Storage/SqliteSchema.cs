@@ -114,7 +114,27 @@ public static class SqliteSchema
             Execute(connection, tx, Migrations[next - 1]);
             Execute(connection, tx, $"INSERT INTO schema_version (version) VALUES ({next});");
         }
+        MoveJournalTagsIntoRows(connection, tx);
         tx.Commit();
+    }
+
+    /// <summary>
+    /// The journal keeps a fact's tags in its own row (<c>tag-write-mode = Csv</c> in hocon/akka.conf: one insert per
+    /// batch of facts instead of one per fact). A journal an earlier release created has no <c>tags</c> column and a
+    /// row per tag in a <c>tags</c> table: they move into the journal once, as the plugin writes them (";a;b;").
+    /// A new database has no journal yet: the plugin creates it at its first write, with the column.
+    /// </summary>
+    private static void MoveJournalTagsIntoRows(SqliteConnection connection, SqliteTransaction tx)
+    {
+        if (Convert.ToInt64(Scalar(connection, tx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'journal'")) == 0) return;
+        if (Convert.ToInt64(Scalar(connection, tx, "SELECT COUNT(*) FROM pragma_table_info('journal') WHERE name = 'tags'")) > 0) return;
+        Execute(connection, tx, "ALTER TABLE journal ADD COLUMN tags TEXT;");
+        if (Convert.ToInt64(Scalar(connection, tx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tags'")) == 0) return;
+        Execute(connection, tx, """
+            UPDATE journal SET tags = (SELECT ';' || group_concat(tag, ';') || ';' FROM tags WHERE tags.ordering_id = journal.ordering)
+             WHERE ordering IN (SELECT ordering_id FROM tags);
+            DROP TABLE tags;
+            """);
     }
 
     private static void Execute(SqliteConnection c, SqliteTransaction? tx, string sql)

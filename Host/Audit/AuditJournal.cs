@@ -17,9 +17,9 @@ namespace MailActors.Host.Audit;
 /// Akka.Persistence.Sql writes (docs/spec.md §8), on SQLite or PostgreSQL, with no actor system and no node running.
 /// A stream is read a page at a time by keyset (its persistence id and the sequence numbers after the last one read), the
 /// next page fetched while the caller works on this one, so a journal of any size is walked in bounded memory and time
-/// linear in its rows. (The plugin's own by-persistence-id query joins every row to the tags table; its replay goes
-/// through an actor and Akka.Streams per page; both were the bulk of the time.) A row that cannot be read is reported in
-/// its place, and reading goes on after it, so that <c>--verify</c> can name it.
+/// linear in its rows. (The plugin's own by-persistence-id query joined every row to the tags table while tags had a
+/// table of their own; its replay goes through an actor and Akka.Streams per page; both were the bulk of the time.) A
+/// row that cannot be read is reported in its place, and reading goes on after it, so that <c>--verify</c> can name it.
 /// </summary>
 public sealed class AuditJournal : IAsyncDisposable
 {

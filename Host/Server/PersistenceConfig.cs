@@ -13,7 +13,7 @@ public static class PersistenceConfig
         {
             // One writer at a time is all SQLite allows, even in WAL mode.
             StorageProvider.Sqlite => ($"Data Source={SqliteDatabasePath(settings)};Default Timeout=30", "SQLite.MS", 1, "on"),
-            // PostgresSchema creates the journal, tags and snapshot tables under its migration lock: the plugin's own
+            // PostgresSchema creates the journal and snapshot tables under its migration lock: the plugin's own
             // CREATE TABLE IF NOT EXISTS fails on PostgreSQL's catalog when several nodes start at once.
             _ => (settings.Storage.ConnectionString, "PostgreSQL.15", 4, "off"),
         };

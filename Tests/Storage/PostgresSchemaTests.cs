@@ -51,7 +51,7 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
 
         Assert.Equal(Enumerable.Range(1, PostgresSchema.LatestVersion), await QueryAsync<int>("SELECT version FROM schema_version ORDER BY version"));
         var tables = await QueryAsync<string>("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
-        Assert.Equal(["accounts", "aliases", "journal", "messages", "outbound_messages", "outbound_recipients", "schema_version", "snapshot", "tags"], tables);
+        Assert.Equal(["accounts", "aliases", "journal", "messages", "outbound_messages", "outbound_recipients", "schema_version", "snapshot"], tables);
     }
 
     [Fact]
