@@ -22,5 +22,5 @@ public sealed record Pop3SessionDeps(
 public sealed class Pop3SessionFactory(ActorSystem system, Pop3SessionDeps deps) : ISessionFactory
 {
     public IActorRef Start(IClientConnection connection) =>
-        system.ActorOf(Pop3SessionActor.Props(connection, deps).OnConnectionThread(connection));
+        SessionStarter.For(system).Start(Pop3SessionActor.Props(connection, deps), connection);
 }

@@ -25,5 +25,5 @@ public sealed record SmtpSessionDeps(
 public sealed class SmtpSessionFactory(ActorSystem system, SmtpSessionDeps deps) : ISessionFactory
 {
     public IActorRef Start(IClientConnection connection) =>
-        system.ActorOf(SmtpSessionActor.Props(connection, deps).OnConnectionThread(connection));
+        SessionStarter.For(system).Start(SmtpSessionActor.Props(connection, deps), connection);
 }
