@@ -92,10 +92,10 @@ public static class PostgresSchema
     /// Akka.Persistence.Sql's default tables (journal, snapshot) exactly as its PostgreSQL.15 auto-initialisation
     /// creates them with <c>tag-write-mode = Csv</c> (compared with a database it initialised, 1.5.73), a fact's tags
     /// in its journal row. A journal an earlier release created has a row per tag in a <c>tags</c> table instead: they
-    /// move into the journal once, as the plugin writes them (";a;b;"). Its own auto-initialisation is off on PostgreSQL: run by several nodes at once, concurrent
-    /// <c>CREATE TABLE IF NOT EXISTS</c> can fail on PostgreSQL's catalog (duplicate key in pg_type), so we
-    /// create them here, under the same lock. Kept apart from the numbered migrations so the numbers stay
-    /// those of SQLite.
+    /// move into the journal once, as the plugin writes them (";a;b;"). Its own auto-initialisation is off on
+    /// PostgreSQL: run by several nodes at once, concurrent <c>CREATE TABLE IF NOT EXISTS</c> can fail on PostgreSQL's
+    /// catalog (duplicate key in pg_type), so we create them here, under the same lock. Kept apart from the numbered
+    /// migrations so the numbers stay those of SQLite.
     /// </summary>
     private const string AkkaTables = """
         CREATE TABLE IF NOT EXISTS journal (

@@ -38,7 +38,8 @@ public sealed class AuditJournal : IAsyncDisposable
     /// is one line naming the key) and creates the schema, as a node would.</summary>
     public static AuditJournal Open(MailActorsSettings settings, int pageSize = DefaultPageSize)
     {
-        MailServices.EnsureSchema(settings);
+        // On PostgreSQL the tables may not exist yet; a SQLite file (perhaps an auditor's copy) is read as it is.
+        if (settings.Storage.Provider == StorageProvider.PostgreSql) MailServices.EnsureSchema(settings);
         return OnNode(settings, pageSize);
     }
 

@@ -68,13 +68,17 @@ public sealed class MailServices : IDisposable
         settings.Accounts.Ldap is { } ldap ? new LdapDirectory(ldap, settings.LocalDomains, accounts, cipher) : null;
 
     /// <summary>
-    /// Makes sure the schema exists, Akka's tables included, before an actor system that did not come through
-    /// <see cref="Open"/> reads the journal (the offline ledger, an auditor). Needed on PostgreSQL only, where the
-    /// plugin's own table creation is off; SQLite's journal still creates its tables itself.
+    /// Makes sure the schema exists and is migrated, Akka's tables included, before an actor system that did not come
+    /// through <see cref="Open"/> reads or writes the journal (the offline ledger, policy and admin facts). On
+    /// PostgreSQL the plugin's own table creation is off; on SQLite the plugin creates a new journal itself, but one an
+    /// earlier release wrote needs its tags moved into its rows (<see cref="SqliteSchema"/>) before the plugin reads it,
+    /// and an offline command may run before the first start of a new release. A SQLite file that is not there is
+    /// left for the plugin to create.
     /// </summary>
     public static void EnsureSchema(MailActorsSettings settings)
     {
         if (settings.Storage.Provider == StorageProvider.PostgreSql) OpenPostgres(settings.Storage.ConnectionString).Dispose();
+        else if (PersistenceConfig.SqliteDatabasePath(settings) is var path && File.Exists(path)) SqliteStore.Open(path).Dispose();
     }
 
     /// <summary>Connects and migrates; a bad or unreachable database is one line naming the key (docs/spec.md §14), never the password.</summary>

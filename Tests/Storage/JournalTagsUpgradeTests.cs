@@ -7,7 +7,6 @@ using MailActors.Configuration;
 using MailActors.Grants;
 using MailActors.Host.Configuration;
 using MailActors.Host.Server;
-using MailActors.Storage;
 using MailActors.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -83,12 +82,8 @@ public sealed class JournalTagsUpgradeTests
 
     private static LoadedConfig Load(string hocon) => ConfigLoader.Load([], null, ConfigLoader.EmbeddedText("hocon/test.conf"), hocon);
 
-    /// <summary>What a node does at start before its actor system: open the store, which migrates it.</summary>
-    private static void Upgrade(MailActorsSettings settings)
-    {
-        if (settings.Storage.Provider == StorageProvider.PostgreSql) MailServices.EnsureSchema(settings);
-        else SqliteStore.Open(PersistenceConfig.SqliteDatabasePath(settings));
-    }
+    /// <summary>What a node does at start, and an offline CLI command, before its actor system: migrate the schema.</summary>
+    private static void Upgrade(MailActorsSettings settings) => MailServices.EnsureSchema(settings);
 
     private static ActorSystem System(LoadedConfig config, Config overrides) =>
         ActorSystem.Create("mailactors", overrides.WithFallback(ConfigurationFactory.ParseString("akka.actor.provider = local"))
