@@ -26,7 +26,8 @@ public sealed class SessionParentTests : IAsyncLifetime
             await using var warm = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
             Assert.StartsWith("+OK", await warm.ReadLineAsync());
         }
-        await Eventually.AssertAsync(() => Task.FromResult(Sessions().Count == 0), "the warm-up sessions have ended");
+        await Eventually.AssertAsync(() => Task.FromResult(Sessions().Count == 0 && Parents().Count == Environment.ProcessorCount
+            && Parents().All(p => ((ActorRefWithCell)p).Underlying is ActorCell)), "every loop's parent has started and the warm-up sessions have ended");
 
         var open = new List<RawClient>();
         try
@@ -48,11 +49,10 @@ public sealed class SessionParentTests : IAsyncLifetime
         await Eventually.AssertAsync(() => Task.FromResult(Sessions().Count == 0), "a closed connection's session leaves its parent");
     }
 
+    /// <summary>The session parents, one per event loop that has had a connection.</summary>
+    private List<IActorRef> Parents() =>
+        ((ActorRefWithCell)((ExtendedActorSystem)_server.System).Guardian).Children.Where(c => c.Path.Name.StartsWith("sessions-")).ToList();
+
     /// <summary>The live children of the session parents.</summary>
-    private List<IActorRef> Sessions()
-    {
-        var user = (ActorRefWithCell)((ExtendedActorSystem)_server.System).Guardian;
-        return user.Children.Where(c => c.Path.Name.StartsWith("sessions-"))
-            .SelectMany(parent => ((ActorRefWithCell)parent).Children).ToList();
-    }
+    private List<IActorRef> Sessions() => Parents().SelectMany(parent => ((ActorRefWithCell)parent).Children).ToList();
 }
