@@ -7,8 +7,8 @@ namespace MailActors.Sessions;
 /// Where session actors are started (issue 16). A session runs on its connection's dispatcher when Transport offers one,
 /// and is then the child of a parent on that same dispatcher, not of the <c>/user</c> guardian: Akka completes a new
 /// child's start, and hears of its end, on the parent's dispatcher, which for the guardian meant a pool thread woken
-/// twice per connection. While a dispatcher's parent is still starting, and for a connection without a dispatcher, the
-/// session is a guardian child as before.
+/// twice per connection. While a dispatcher's parent is still starting (or stopped, at shutdown), and for a connection
+/// without a dispatcher, the session is a guardian child as before.
 /// </summary>
 public sealed class SessionStarter : IExtension
 {
@@ -23,7 +23,7 @@ public sealed class SessionStarter : IExtension
     {
         if (connection.Dispatcher is not { } dispatcher) return _system.ActorOf(session);
         session = session.WithDispatcher(dispatcher);
-        return ParentOn(dispatcher) is ActorRefWithCell { Underlying: ActorCell cell }
+        return ParentOn(dispatcher) is ActorRefWithCell { Underlying: ActorCell { IsTerminated: false } cell }
             ? cell.AttachChild(session, isSystemService: false)
             : _system.ActorOf(session);
     }

@@ -92,7 +92,9 @@ public static class PostgresSchema
     /// Akka.Persistence.Sql's default tables (journal, snapshot) exactly as its PostgreSQL.15 auto-initialisation
     /// creates them with <c>tag-write-mode = Csv</c> (compared with a database it initialised, 1.5.73), a fact's tags
     /// in its journal row. A journal an earlier release created has a row per tag in a <c>tags</c> table instead: they
-    /// move into the journal once, as the plugin writes them (";a;b;"). Its own auto-initialisation is off on
+    /// move into the journal, as the plugin writes them (";a;b;"), at every start while that table exists. It is left
+    /// in place, empty, because nodes of the earlier release still write there during a rolling upgrade (docs/spec.md
+    /// §9); their rows move at the next start of a node of this one. Its own auto-initialisation is off on
     /// PostgreSQL: run by several nodes at once, concurrent <c>CREATE TABLE IF NOT EXISTS</c> can fail on PostgreSQL's
     /// catalog (duplicate key in pg_type), so we create them here, under the same lock. Kept apart from the numbered
     /// migrations so the numbers stay those of SQLite.
@@ -130,12 +132,17 @@ public static class PostgresSchema
             IF NOT EXISTS (SELECT 1 FROM information_schema.columns
                             WHERE table_schema = current_schema() AND table_name = 'journal' AND column_name = 'tags') THEN
                 ALTER TABLE journal ADD COLUMN tags text;
-                IF to_regclass('tags') IS NOT NULL THEN
+            END IF;
+            IF to_regclass(format('%I.tags', current_schema())) IS NOT NULL THEN
+                EXECUTE format($sql$
                     UPDATE journal j SET tags = t.csv
-                      FROM (SELECT ordering_id, ';' || string_agg(tag, ';') || ';' AS csv FROM tags GROUP BY ordering_id) t
-                     WHERE t.ordering_id = j.ordering;
-                    DROP TABLE tags;
-                END IF;
+                      FROM (SELECT ordering_id, ';' || string_agg(tag, ';') || ';' AS csv FROM %I.tags GROUP BY ordering_id) t
+                     WHERE t.ordering_id = j.ordering AND (j.tags IS NULL OR j.tags = '')
+                    $sql$, current_schema());
+                -- only rows now in the journal: an earlier node may have added one since the update began
+                EXECUTE format($sql$
+                    DELETE FROM %I.tags t USING journal j WHERE t.ordering_id = j.ordering AND j.tags <> ''
+                    $sql$, current_schema());
             END IF;
         END $$;
         """;
@@ -160,9 +167,11 @@ public static class PostgresSchema
         await tx.CommitAsync(ct);
     }
 
+    // No command timeout: moving a large journal's tags takes longer than Npgsql's 30 s, and the nodes that start
+    // meanwhile wait for the migration lock as long as it takes.
     private static async Task ExecuteAsync(NpgsqlConnection c, NpgsqlTransaction tx, string sql, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(sql, c, tx);
+        await using var cmd = new NpgsqlCommand(sql, c, tx) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct);
     }
 }

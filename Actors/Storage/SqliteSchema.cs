@@ -121,21 +121,26 @@ public static class SqliteSchema
     /// <summary>
     /// The journal keeps a fact's tags in its own row (<c>tag-write-mode = Csv</c> in hocon/akka.conf: one insert per
     /// batch of facts instead of one per fact). A journal an earlier release created has no <c>tags</c> column and a
-    /// row per tag in a <c>tags</c> table: they move into the journal once, as the plugin writes them (";a;b;").
-    /// A new database has no journal yet: the plugin creates it at its first write, with the column.
+    /// row per tag in a <c>tags</c> table: they move into the journal, as the plugin writes them (";a;b;"), at every
+    /// start while that table exists. It is left in place, empty, for a node of the earlier release that still writes
+    /// there during a rolling upgrade (docs/spec.md §9). A new database has no journal yet: the plugin creates it at
+    /// its first write, with the column.
     /// </summary>
     private static void MoveJournalTagsIntoRows(SqliteConnection connection, SqliteTransaction tx)
     {
-        if (Convert.ToInt64(Scalar(connection, tx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'journal'")) == 0) return;
-        if (Convert.ToInt64(Scalar(connection, tx, "SELECT COUNT(*) FROM pragma_table_info('journal') WHERE name = 'tags'")) > 0) return;
-        Execute(connection, tx, "ALTER TABLE journal ADD COLUMN tags TEXT;");
-        if (Convert.ToInt64(Scalar(connection, tx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tags'")) == 0) return;
+        if (!TableExists(connection, tx, "journal")) return;
+        if (Convert.ToInt64(Scalar(connection, tx, "SELECT COUNT(*) FROM pragma_table_info('journal') WHERE name = 'tags'")) == 0)
+            Execute(connection, tx, "ALTER TABLE journal ADD COLUMN tags TEXT;");
+        if (!TableExists(connection, tx, "tags")) return;
         Execute(connection, tx, """
             UPDATE journal SET tags = (SELECT ';' || group_concat(tag, ';') || ';' FROM tags WHERE tags.ordering_id = journal.ordering)
-             WHERE ordering IN (SELECT ordering_id FROM tags);
-            DROP TABLE tags;
+             WHERE ordering IN (SELECT ordering_id FROM tags) AND (tags IS NULL OR tags = '');
+            DELETE FROM tags; -- nothing can be added meanwhile: the migration holds SQLite's write lock
             """);
     }
+
+    private static bool TableExists(SqliteConnection connection, SqliteTransaction tx, string name) =>
+        Convert.ToInt64(Scalar(connection, tx, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{name}'")) > 0;
 
     private static void Execute(SqliteConnection c, SqliteTransaction? tx, string sql)
     {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence.Query;
@@ -16,18 +17,20 @@ namespace MailActors.Tests.Storage;
 /// <summary>
 /// docs/spec.md §8: facts are tagged for queries. The journal keeps the tags in each fact's row; a journal an earlier
 /// release wrote, with a row per tag in a <c>tags</c> table, is migrated at start: its facts are found by tag and
-/// replayed as the new ones are, on SQLite and on PostgreSQL.
+/// replayed as the new ones are, on SQLite and on PostgreSQL. During a rolling upgrade (§9) a node of the earlier
+/// release still writes to that table: its writes succeed, and its tags move into the journal at the next start.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class JournalTagsUpgradeTests
 {
     /// <summary>
-    /// The plugin as earlier releases ran it: a row per tag in a tags table. Its own auto-initialisation creates the
-    /// tables (on PostgreSQL, the same tables as our earlier migration: PostgresSchemaTests compared them).
+    /// The plugin as earlier releases ran it: a row per tag in a tags table. The first one creates the tables with the
+    /// plugin's own auto-initialisation (on PostgreSQL the same tables as our earlier migration: PostgresSchemaTests
+    /// compared them); a node of the earlier release in a cluster found them made, with the plugin's creation off.
     /// </summary>
-    private static readonly Config EarlierRelease = ConfigurationFactory.ParseString("""
-        akka.persistence.journal.sql { tag-write-mode = TagTable, auto-initialize = on }
-        akka.persistence.snapshot-store.sql.auto-initialize = on
+    private static Config EarlierRelease(bool createsTables) => ConfigurationFactory.ParseString($$"""
+        akka.persistence.journal.sql { tag-write-mode = TagTable, auto-initialize = {{(createsTables ? "on" : "off")}} }
+        akka.persistence.snapshot-store.sql.auto-initialize = {{(createsTables ? "on" : "off")}}
         akka.persistence.query.journal.sql.tag-read-mode = TagTable
         """);
 
@@ -39,24 +42,34 @@ public sealed class JournalTagsUpgradeTests
         var (config, database) = await FreshDatabaseAsync(provider);
         try
         {
-            await EarnAsync(config, EarlierRelease, "198.51.100.1", "198.51.100.2");
+            await EarnAsync(config, EarlierRelease(createsTables: true), "198.51.100.1", "198.51.100.2");
 
             Upgrade(config.Settings);
-            Assert.False(await TagsTableExistsAsync(config.Settings), "the tags table is gone once its rows are in the journal");
+            Assert.Equal(0, await TagRowsAsync(config.Settings));
+
+            // A node of the earlier release, still running during the roll, goes on writing.
+            await EarnAsync(config, EarlierRelease(createsTables: provider == StorageProvider.Sqlite), "198.51.100.3");
+            Assert.Equal(2, await TagRowsAsync(config.Settings));
+            await EarnAsync(config, ConfigurationFactory.Empty, "198.51.100.4");
+
+            Upgrade(config.Settings); // the next start of a node of this release
+            Assert.Equal(0, await TagRowsAsync(config.Settings));
 
             var system = System(config, ConfigurationFactory.Empty);
             try
             {
                 var ledger = system.ActorOf(GrantLedgerActor.Props(TimeSpan.FromMinutes(5), 64, "test-node"), "ledger");
                 var replayed = await ledger.Ask<GrantLedgerProtocol.Live>(GrantLedgerProtocol.List.Instance, TimeSpan.FromSeconds(10));
-                Assert.Equal(["198.51.100.1", "198.51.100.2"], replayed.Grants.Select(g => g.Key).Order());
-                await ledger.Ask<GrantLedgerProtocol.Earned>(Earn("198.51.100.3"), TimeSpan.FromSeconds(10));
+                Assert.Equal(["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"], replayed.Grants.Select(g => g.Key).Order());
 
                 var grants = await TaggedAsync(system, GrantLedgerActor.Tag);
-                Assert.Equal([1L, 2L, 3L], grants.Select(e => e.SequenceNr));
+                Assert.Equal([1L, 2L, 3L, 4L], grants.Select(e => e.SequenceNr));
                 Assert.All(grants, e => Assert.Equal(["grant", "grant-issued"], e.Tags.Order()));
-                Assert.Equal(3, (await TaggedAsync(system, "grant-issued")).Count);
-                Assert.Empty(await TaggedAsync(system, "grant-issued-not"));
+                Assert.Equal(4, (await TaggedAsync(system, "grant-issued")).Count);
+                // a tag is matched whole, never as a part of another
+                Assert.Empty(await TaggedAsync(system, "grant-issue"));
+                Assert.Empty(await TaggedAsync(system, "issued"));
+                Assert.Empty(await TaggedAsync(system, "rant"));
             }
             finally
             {
@@ -111,19 +124,15 @@ public sealed class JournalTagsUpgradeTests
             .CurrentEventsByTag(tag, Offset.NoOffset())
             .RunAggregate(new List<EventEnvelope>(), (list, e) => { list.Add(e); return list; }, system.Materializer());
 
-    private static async Task<bool> TagsTableExistsAsync(MailActorsSettings settings)
+    /// <summary>The rows left in the earlier release's tags table, which stays.</summary>
+    private static async Task<long> TagRowsAsync(MailActorsSettings settings)
     {
-        if (settings.Storage.Provider == StorageProvider.PostgreSql)
-        {
-            await using var pg = new NpgsqlConnection(settings.Storage.ConnectionString);
-            await pg.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT to_regclass('tags') IS NOT NULL", pg);
-            return (bool)(await cmd.ExecuteScalarAsync())!;
-        }
-        await using var sqlite = new SqliteConnection($"Data Source={PersistenceConfig.SqliteDatabasePath(settings)};Pooling=false");
-        await sqlite.OpenAsync();
-        await using var query = sqlite.CreateCommand();
-        query.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tags'";
-        return Convert.ToInt64(await query.ExecuteScalarAsync()) > 0;
+        await using DbConnection db = settings.Storage.Provider == StorageProvider.PostgreSql
+            ? new NpgsqlConnection(settings.Storage.ConnectionString)
+            : new SqliteConnection($"Data Source={PersistenceConfig.SqliteDatabasePath(settings)};Pooling=false");
+        await db.OpenAsync();
+        await using var count = db.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM tags";
+        return Convert.ToInt64(await count.ExecuteScalarAsync());
     }
 }
