@@ -21,6 +21,7 @@ public sealed record Pop3SessionDeps(
 /// <summary>One session actor per accepted POP3 connection.</summary>
 public sealed class Pop3SessionFactory(ActorSystem system, Pop3SessionDeps deps) : ISessionFactory
 {
-    public IActorRef Start(IClientConnection connection) =>
-        SessionStarter.For(system).Start(Pop3SessionActor.Props(connection, deps), connection);
+    private readonly SessionStarter _sessions = SessionStarter.For(system);
+
+    public IActorRef Start(IClientConnection connection) => _sessions.Start(Pop3SessionActor.Props(connection, deps), connection);
 }

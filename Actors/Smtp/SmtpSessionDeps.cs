@@ -24,6 +24,7 @@ public sealed record SmtpSessionDeps(
 /// <summary>One session actor per accepted SMTP connection.</summary>
 public sealed class SmtpSessionFactory(ActorSystem system, SmtpSessionDeps deps) : ISessionFactory
 {
-    public IActorRef Start(IClientConnection connection) =>
-        SessionStarter.For(system).Start(SmtpSessionActor.Props(connection, deps), connection);
+    private readonly SessionStarter _sessions = SessionStarter.For(system);
+
+    public IActorRef Start(IClientConnection connection) => _sessions.Start(SmtpSessionActor.Props(connection, deps), connection);
 }

@@ -1,14 +1,9 @@
-using System.Data.Common;
 using Akka.Actor;
-using Akka.Configuration;
 using MailActors.Audit;
 using MailActors.Configuration;
 using MailActors.Host.Audit;
-using MailActors.Host.Configuration;
 using MailActors.Host.Server;
 using MailActors.Tests.Support;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace MailActors.Tests.Audit;
 
@@ -30,14 +25,15 @@ public sealed class AuditJournalTests
     [Theory, MemberData(nameof(Providers))]
     public async Task Interleaved_streams_read_back_whole_in_sequence_order_across_page_boundaries(StorageProvider provider)
     {
-        await using var db = await JournalDatabase.WrittenAsync(provider);
+        await using var db = await JournalDatabase.CreateAsync(provider);
+        var written = await WriteInterleavedAsync(db);
         await using var journal = AuditJournal.Open(db.Settings, PageSize);
         Assert.Equal(Streams, await journal.StreamsAsync());
         foreach (var stream in Streams)
         {
             var read = journal.ReadAsync(stream).ToBlockingEnumerable().ToList();
             Assert.Equal(Enumerable.Range(1, FactsEach).Select(i => (long)i), read.Select(e => e.SequenceNr));
-            Assert.Equal(db.Written[stream], read.Select(e => e.Link!.Fact));
+            Assert.Equal(written[stream], read.Select(e => e.Link!.Fact));
             Assert.Empty(ChainVerifier.Verify(stream, read));
         }
         Assert.Equal(Streams.Length * FactsEach, journal.ReadAllAsync().ToBlockingEnumerable().Count());
@@ -46,11 +42,12 @@ public sealed class AuditJournalTests
     [Theory, MemberData(nameof(Providers))]
     public async Task Reading_by_kind_returns_only_those_facts_with_their_own_sequence_numbers(StorageProvider provider)
     {
-        await using var db = await JournalDatabase.WrittenAsync(provider);
+        await using var db = await JournalDatabase.CreateAsync(provider);
+        var written = await WriteInterleavedAsync(db);
         await using var journal = AuditJournal.Open(db.Settings, PageSize);
         var relays = journal.ReadAsync(Streams[1], [typeof(RelayAccepted)]).ToBlockingEnumerable().ToList();
         Assert.Equal([2L, 5, 8, 11], relays.Select(e => e.SequenceNr));
-        Assert.Equal(db.Written[Streams[1]].OfType<RelayAccepted>(), relays.Select(e => e.Link!.Fact));
+        Assert.Equal(written[Streams[1]].OfType<RelayAccepted>(), relays.Select(e => e.Link!.Fact));
         var logins = journal.ReadAllAsync([typeof(AuthSucceeded), typeof(AuthFailed)]).ToBlockingEnumerable().ToList();
         Assert.Equal(Streams.Length * FactsEach * 2 / 3, logins.Count);
         Assert.All(logins, e => Assert.IsNotType<RelayAccepted>(e.Link!.Fact));
@@ -59,10 +56,12 @@ public sealed class AuditJournalTests
     [Theory, MemberData(nameof(Providers))]
     public async Task A_row_that_cannot_be_read_is_reported_in_its_place_and_reading_goes_on(StorageProvider provider)
     {
-        await using var db = await JournalDatabase.WrittenAsync(provider);
-        await db.ExecuteAsync("UPDATE journal SET message = @m WHERE persistence_id = @p AND sequence_number = 4",
-            ("@m", "{\"prev\":"u8.ToArray()), ("@p", Streams[0]));
-        await db.ExecuteAsync("UPDATE journal SET manifest = 'no-such-fact.v9' WHERE persistence_id = @p AND sequence_number = 5", ("@p", Streams[0]));
+        await using var db = await JournalDatabase.CreateAsync(provider);
+        await WriteInterleavedAsync(db);
+        Assert.Equal(1, await db.ExecuteAsync("UPDATE journal SET message = @m WHERE persistence_id = @p AND sequence_number = 4",
+            ("@m", "{\"prev\":"u8.ToArray()), ("@p", Streams[0])));
+        Assert.Equal(1, await db.ExecuteAsync("UPDATE journal SET manifest = 'no-such-fact.v9' WHERE persistence_id = @p AND sequence_number = 5",
+            ("@p", Streams[0])));
 
         await using var journal = AuditJournal.Open(db.Settings, PageSize);
         var read = journal.ReadAsync(Streams[0]).ToBlockingEnumerable().ToList();
@@ -82,7 +81,7 @@ public sealed class AuditJournalTests
     public async Task Facts_told_without_waiting_are_written_in_order_and_a_stream_head_asked_next_covers_them()
     {
         await using var db = await JournalDatabase.CreateAsync(StorageProvider.Sqlite);
-        var system = JournalSystem(db.Config);
+        var system = db.StartSystem();
         var told = Enumerable.Range(0, 30).Select(i => Fact(i, Streams[0])).ToList();
         StreamHead head;
         try
@@ -119,9 +118,9 @@ public sealed class AuditJournalTests
     /// Three node streams written through the real <see cref="AuditWriter"/> and journal plugin, one fact to each in turn,
     /// so that their rows interleave in the table: per stream, a login, a relay, a failed login, and again.
     /// </summary>
-    private static async Task<Dictionary<string, List<IAuditFact>>> WriteInterleavedAsync(LoadedConfig config)
+    private static async Task<Dictionary<string, List<IAuditFact>>> WriteInterleavedAsync(JournalDatabase db)
     {
-        var system = JournalSystem(config);
+        var system = db.StartSystem();
         try
         {
             var writers = Streams.ToDictionary(s => s, s => system.ActorOf(Props.Create(() => new AuditWriter(s))));
@@ -141,11 +140,6 @@ public sealed class AuditJournalTests
         }
     }
 
-    /// <summary>A local actor system whose journal plugin writes to the configured database.</summary>
-    private static ActorSystem JournalSystem(LoadedConfig config) =>
-        ActorSystem.Create("mailactors", ConfigurationFactory.ParseString("akka.actor.provider = local")
-            .WithFallback(PersistenceConfig.For(config.Settings)).WithFallback(config.Root));
-
     private static IAuditFact Fact(int i, string stream)
     {
         var at = T0.AddSeconds(i);
@@ -157,57 +151,5 @@ public sealed class AuditJournalTests
                 "submission-pop-before-smtp", "alice", address, at.AddSeconds(-1), stream, at),
             _ => new AuthFailed(address, "alice", "pop3s", "userpass", "pop3s-userpass", "outside", "bad-credentials", stream, at),
         };
-    }
-
-    /// <summary>A fresh journal database: a SQLite file in a temporary folder, or a new database on the shared PostgreSQL server.</summary>
-    private sealed class JournalDatabase : IAsyncDisposable
-    {
-        public required LoadedConfig Config { get; init; }
-        public MailActorsSettings Settings => Config.Settings;
-        public Dictionary<string, List<IAuditFact>> Written { get; private set; } = [];
-        private string? _postgres;
-
-        /// <summary>A fresh journal database holding the three interleaved streams.</summary>
-        public static async Task<JournalDatabase> WrittenAsync(StorageProvider provider)
-        {
-            var db = await CreateAsync(provider);
-            db.Written = await WriteInterleavedAsync(db.Config);
-            return db;
-        }
-
-        public static LoadedConfig Load(string hocon) => ConfigLoader.Load([], null, ConfigLoader.EmbeddedText("hocon/test.conf"), hocon);
-
-        public static async Task<JournalDatabase> CreateAsync(StorageProvider provider)
-        {
-            if (provider == StorageProvider.Sqlite)
-                return new JournalDatabase { Config = Load($"mailactors.data-dir = \"{Directory.CreateTempSubdirectory("mailactors-journal-").FullName}\"") };
-            var database = await PostgresServer.CreateDatabaseAsync();
-            var config = Load($$"""mailactors.storage { provider = "postgresql", connection-string = "{{database}}" }""");
-            MailServices.EnsureSchema(config.Settings); // the journal tables are ours to create on PostgreSQL
-            return new JournalDatabase { Config = config, _postgres = database };
-        }
-
-        public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
-        {
-            await using DbConnection db = _postgres is null
-                ? new SqliteConnection($"Data Source={PersistenceConfig.SqliteDatabasePath(Settings)};Pooling=false")
-                : new NpgsqlConnection(_postgres);
-            await db.OpenAsync();
-            await using var command = db.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                var p = command.CreateParameter();
-                (p.ParameterName, p.Value) = (name, value);
-                command.Parameters.Add(p);
-            }
-            Assert.Equal(1, await command.ExecuteNonQueryAsync());
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_postgres is not null) await PostgresServer.DropDatabaseAsync(_postgres);
-            else Directory.Delete(Settings.DataDir, recursive: true);
-        }
     }
 }

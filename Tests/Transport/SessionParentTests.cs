@@ -9,35 +9,30 @@ namespace MailActors.Tests.Transport;
 /// is up, every new session is its child, and a closed connection's session is gone from it.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class SessionParentTests : IAsyncLifetime
+public sealed class SessionParentTests
 {
-    private TestServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task Sessions_are_children_of_their_event_loops_parent_and_leave_it_when_their_connection_closes()
     {
+        await using var server = await TestServer.StartAsync();
         // The first connection on each loop starts the loop's parent (its session is still a guardian child).
         for (var i = 0; i < 2 * Environment.ProcessorCount; i++)
         {
-            await using var warm = await RawClient.ConnectAsync(TestServer.Inside, _server.Pop3Port);
+            await using var warm = await RawClient.ConnectAsync(TestServer.Inside, server.Pop3Port);
             Assert.StartsWith("+OK", await warm.ReadLineAsync());
         }
-        await Eventually.AssertAsync(() => Task.FromResult(Sessions().Count == 0 && Parents().Count == Environment.ProcessorCount
-            && Parents().All(p => ((ActorRefWithCell)p).Underlying is ActorCell)), "every loop's parent has started and the warm-up sessions have ended");
+        await Eventually.AssertAsync(() => Task.FromResult(Sessions(server).Count == 0 && Parents(server).Count == Environment.ProcessorCount
+            && Parents(server).All(p => ((ActorRefWithCell)p).Underlying is ActorCell)), "every loop's parent has started and the warm-up sessions have ended");
 
         var open = new List<RawClient>();
         try
         {
             for (var i = 0; i < 4; i++)
             {
-                open.Add(await RawClient.ConnectAsync(TestServer.Inside, i % 2 == 0 ? _server.Pop3Port : _server.SmtpPort));
+                open.Add(await RawClient.ConnectAsync(TestServer.Inside, i % 2 == 0 ? server.Pop3Port : server.SmtpPort));
                 Assert.StartsWith(i % 2 == 0 ? "+OK" : "220", await open[^1].ReadLineAsync());
             }
-            var sessions = Sessions();
+            var sessions = Sessions(server);
             Assert.Equal(4, sessions.Count);
             Assert.All(sessions, s => Assert.Matches("^/user/sessions-[0-9]+/", s.Path.ToStringWithoutAddress()));
             Assert.All(sessions, s => Assert.StartsWith("mailactors.session-loop-", ((ActorRefWithCell)s).Underlying.Props.Dispatcher));
@@ -46,13 +41,13 @@ public sealed class SessionParentTests : IAsyncLifetime
         {
             foreach (var client in open) await client.DisposeAsync();
         }
-        await Eventually.AssertAsync(() => Task.FromResult(Sessions().Count == 0), "a closed connection's session leaves its parent");
+        await Eventually.AssertAsync(() => Task.FromResult(Sessions(server).Count == 0), "a closed connection's session leaves its parent");
     }
 
     /// <summary>The session parents, one per event loop that has had a connection.</summary>
-    private List<IActorRef> Parents() =>
-        ((ActorRefWithCell)((ExtendedActorSystem)_server.System).Guardian).Children.Where(c => c.Path.Name.StartsWith("sessions-")).ToList();
+    private static List<IActorRef> Parents(TestServer server) =>
+        ((ActorRefWithCell)((ExtendedActorSystem)server.System).Guardian).Children.Where(c => c.Path.Name.StartsWith("sessions-")).ToList();
 
     /// <summary>The live children of the session parents.</summary>
-    private List<IActorRef> Sessions() => Parents().SelectMany(parent => ((ActorRefWithCell)parent).Children).ToList();
+    private static List<IActorRef> Sessions(TestServer server) => Parents(server).SelectMany(parent => ((ActorRefWithCell)parent).Children).ToList();
 }
