@@ -12,14 +12,17 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
 {
     private readonly Func<SqliteConnection> _connect;
     private readonly GroupCommitter<IncomingMessage> _committer;
+    private readonly WalCheckpointer _checkpointer;
     private WriterStatements? _writer;
 
     private readonly Quota _defaultQuota;
 
-    public SqliteIntake(Func<SqliteConnection> connect, Quota? defaultQuota = null)
+    /// <param name="checkpointEvery">octets of mail between two checkpoints of the log (<see cref="WalCheckpointer"/>).</param>
+    public SqliteIntake(Func<SqliteConnection> connect, Quota? defaultQuota = null, long checkpointEvery = WalCheckpointer.DefaultEvery)
     {
         _connect = connect;
         _defaultQuota = defaultQuota ?? Quota.Unlimited;
+        _checkpointer = new WalCheckpointer(connect, checkpointEvery);
         _committer = new GroupCommitter<IncomingMessage>("sqlite-intake", Write);
     }
 
@@ -33,19 +36,23 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
         {
             using var tx = w.Connection.BeginTransaction(deferred: false);
             var now = DateTime.UtcNow.ToString("O");
+            long written = 0;
             foreach (var m in messages)
             {
                 foreach (var (account, uidl) in m.LocalAccounts.Zip(m.LocalUidls))
                 {
                     w.InsertMessage.Bind(tx, account, uidl, m.LocalCopy.Length, now, m.EnvelopeFrom, m.LocalCopy).ExecuteNonQuery();
                     SqliteUsage.AddWithinQuota(w.AddUsage, tx, account, m.LocalCopy.Length, _defaultQuota);
+                    written += m.LocalCopy.Length;
                 }
                 if (m.RelayRecipients.Count == 0) continue;
                 var id = (long)w.QueueMessage.Bind(tx, m.QueueId, m.MessageId, m.EnvelopeFrom, m.ClientAddress, m.RelayAccount, now, m.RelayCopy)
                     .ExecuteScalar()!;
                 foreach (var recipient in m.RelayRecipients) w.QueueRecipient.Bind(tx, id, recipient, now).ExecuteNonQuery();
+                written += m.RelayCopy.Length;
             }
             tx.Commit();
+            _checkpointer.Written(written);
         }
         catch (Exception e) when (e is not QuotaReachedException)
         {
@@ -120,6 +127,7 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
     public void Dispose()
     {
         _committer.Dispose();
+        _checkpointer.Dispose();
         _writer?.Dispose();
     }
 }
