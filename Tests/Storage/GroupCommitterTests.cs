@@ -1,0 +1,79 @@
+using MailActors.Storage;
+
+namespace MailActors.Tests.Storage;
+
+/// <summary>The group committer's contract: what arrives during a commit goes in the next one, callers hear only
+/// after their own commit, a failing batch fails only its bad item, and disposing writes what was handed in.</summary>
+public sealed class GroupCommitterTests
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
+
+    /// <summary>A commit action that records its batches and holds the first one until <see cref="Release"/>.</summary>
+    private sealed class HeldCommits
+    {
+        private readonly ManualResetEventSlim _release = new(false);
+        public readonly TaskCompletionSource FirstStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public readonly List<string[]> Batches = [];
+
+        public void Commit(IReadOnlyList<string> items)
+        {
+            FirstStarted.TrySetResult();
+            _release.Wait(TimeSpan.FromSeconds(10));
+            lock (Batches) Batches.Add(items.ToArray());
+            if (items.Count > 1 && items.Contains("bad")) throw new InvalidOperationException("a bad item");
+            if (items is ["bad"]) throw new InvalidOperationException("the bad item");
+        }
+
+        public void Release() => _release.Set();
+    }
+
+    [Fact]
+    public async Task What_arrives_during_a_commit_goes_together_in_the_next_and_each_caller_hears_after_its_own()
+    {
+        var commits = new HeldCommits();
+        using var committer = new GroupCommitter<string>("test-commit", commits.Commit);
+        var first = committer.CommitAsync("a");
+        await commits.FirstStarted.Task.WaitAsync(Within);
+        var rest = new[] { "b", "c", "d" }.Select(committer.CommitAsync).ToArray();
+
+        Assert.False(first.IsCompleted);
+        commits.Release();
+        await Task.WhenAll(rest.Prepend(first)).WaitAsync(Within);
+
+        Assert.Equal([["a"], ["b", "c", "d"]], commits.Batches);
+    }
+
+    [Fact]
+    public async Task A_failing_batch_is_retried_item_by_item_so_only_the_bad_item_fails()
+    {
+        var commits = new HeldCommits();
+        using var committer = new GroupCommitter<string>("test-commit", commits.Commit);
+        var first = committer.CommitAsync("a");
+        await commits.FirstStarted.Task.WaitAsync(Within);
+        var good1 = committer.CommitAsync("b");
+        var bad = committer.CommitAsync("bad");
+        var good2 = committer.CommitAsync("c");
+        commits.Release();
+
+        await Task.WhenAll(first, good1, good2).WaitAsync(Within);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => bad.WaitAsync(Within));
+        Assert.Equal([["a"], ["b", "bad", "c"], ["b"], ["bad"], ["c"]], commits.Batches);
+    }
+
+    [Fact]
+    public async Task Disposing_writes_what_was_handed_in_and_refuses_what_comes_after()
+    {
+        var commits = new HeldCommits();
+        var committer = new GroupCommitter<string>("test-commit", commits.Commit);
+        var handedIn = new[] { committer.CommitAsync("a") };
+        await commits.FirstStarted.Task.WaitAsync(Within);
+        handedIn = [.. handedIn, committer.CommitAsync("b"), committer.CommitAsync("c")];
+
+        commits.Release();
+        committer.Dispose();
+
+        Assert.All(handedIn, t => Assert.True(t.IsCompletedSuccessfully));
+        Assert.Equal(["a", "b", "c"], commits.Batches.SelectMany(b => b));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => committer.CommitAsync("late"));
+    }
+}
