@@ -87,9 +87,18 @@ def cmd_messages(a):
                 octets += len(body)
             c.executemany("INSERT INTO messages (account, uidl, size, received_utc, envelope_from, body) "
                           "VALUES (?, ?, ?, ?, ?, ?)", rows)
+            recount_usage(c, [account])
             total += len(rows)
     print(f"load_fixture: {total} messages ({octets} octets, {octets // max(total, 1)} per message on average) "
           f"for {a.prefix}1..{a.prefix}{a.users} in {time.monotonic() - t0:.1f} s")
+
+
+def recount_usage(c, accounts):
+    """The mailbox usage counters the server keeps with every insert and delete (quotas), for rows written here."""
+    c.executemany("UPDATE accounts SET "
+                  "used_bytes = (SELECT COALESCE(SUM(size), 0) FROM messages m WHERE m.account = accounts.name), "
+                  "used_messages = (SELECT COUNT(*) FROM messages m WHERE m.account = accounts.name) WHERE name = ?",
+                  [(n,) for n in accounts])
 
 
 def pbkdf2_hash(password: str, iterations: int) -> str:
@@ -118,6 +127,7 @@ def cmd_accounts(a):
                           "VALUES (?, ?, ?, ?, ?, ?)",
                           ((n[0], secrets.token_hex(16), len(body), ts, "bench@example.test", body)
                            for n in names for _ in range(a.messages_per_account)))
+            recount_usage(c, [n[0] for n in names])
     print(f"load_fixture: {a.count} accounts {a.prefix}1..{a.prefix}{a.count} "
           f"(pbkdf2 {a.iterations} iterations, {a.messages_per_account} messages each) "
           f"in {time.monotonic() - t0:.1f} s")
