@@ -32,11 +32,11 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
     private void Write(IReadOnlyList<IncomingMessage> messages)
     {
         var w = _writer ??= new WriterStatements(_connect());
+        long written = 0;
         try
         {
             using var tx = w.Connection.BeginTransaction(deferred: false);
             var now = DateTime.UtcNow.ToString("O");
-            long written = 0;
             foreach (var m in messages)
             {
                 foreach (var (account, uidl) in m.LocalAccounts.Zip(m.LocalUidls))
@@ -52,7 +52,6 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
                 written += m.RelayCopy.Length;
             }
             tx.Commit();
-            _checkpointer.Written(written);
         }
         catch (Exception e) when (e is not QuotaReachedException)
         {
@@ -61,6 +60,8 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
             _writer = null;
             throw;
         }
+        // Outside the try: nothing after the commit may make the committer retry (and store again) what is stored.
+        _checkpointer.Written(written);
     }
 
     /// <summary>

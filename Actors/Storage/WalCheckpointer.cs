@@ -20,7 +20,7 @@ public sealed class WalCheckpointer : IDisposable
     private readonly AutoResetEvent _due = new(false);
     private readonly Thread _thread;
     private long _written; // by the one thread that calls Written
-    private volatile bool _stopping;
+    private int _stopping; // 1 once Dispose began
 
     public WalCheckpointer(Func<SqliteConnection> connect, long every = DefaultEvery)
     {
@@ -30,13 +30,16 @@ public sealed class WalCheckpointer : IDisposable
         _thread.Start();
     }
 
-    /// <summary>A commit wrote about <paramref name="octets"/> to the log. Called from one thread only.</summary>
+    /// <summary>A commit wrote about <paramref name="octets"/> to the log. Called from one thread only; never throws, since
+    /// it runs after a commit that nothing may undo.</summary>
     public void Written(long octets)
     {
+        if (Volatile.Read(ref _stopping) != 0) return;
         _written += octets;
         if (_written < _every) return;
         _written = 0;
-        _due.Set();
+        try { _due.Set(); }
+        catch (ObjectDisposedException) { } // disposed meanwhile: no more checkpoints are due
     }
 
     private void Run()
@@ -45,7 +48,7 @@ public sealed class WalCheckpointer : IDisposable
         while (true)
         {
             _due.WaitOne();
-            if (_stopping) break;
+            if (Volatile.Read(ref _stopping) != 0) break;
             try
             {
                 connection ??= _connect();
@@ -53,9 +56,10 @@ public sealed class WalCheckpointer : IDisposable
                 checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
                 checkpoint.ExecuteNonQuery();
             }
-            catch (SqliteException)
+            catch (Exception)
             {
-                // The next one tries again, on a fresh connection.
+                // Whatever failed (the file, the connection), the next one tries again on a fresh connection; an
+                // exception out of this thread would end the server, and SQLite's own checkpoint stands in meanwhile.
                 connection?.Dispose();
                 connection = null;
             }
@@ -65,9 +69,9 @@ public sealed class WalCheckpointer : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
+        if (Interlocked.Exchange(ref _stopping, 1) != 0) return;
         _due.Set();
-        _thread.Join(TimeSpan.FromSeconds(30));
-        _due.Dispose();
+        // A thread still in a checkpoint after that keeps its event: disposing it would fail its next wait.
+        if (_thread.Join(TimeSpan.FromSeconds(30))) _due.Dispose();
     }
 }
