@@ -27,13 +27,21 @@ public sealed class GroupCommitterTests
         public void Release() => _release.Set();
     }
 
+    /// <summary>A committer whose first commit, of "a", has started and is held: what is handed in now waits for it.</summary>
+    private static async Task<(HeldCommits Commits, GroupCommitter<string> Committer, Task First)> HoldingTheFirstCommit()
+    {
+        var commits = new HeldCommits();
+        var committer = new GroupCommitter<string>("test-commit", commits.Commit);
+        var first = committer.CommitAsync("a");
+        await commits.FirstStarted.Task.WaitAsync(Within);
+        return (commits, committer, first);
+    }
+
     [Fact]
     public async Task What_arrives_during_a_commit_goes_together_in_the_next_and_each_caller_hears_after_its_own()
     {
-        var commits = new HeldCommits();
-        using var committer = new GroupCommitter<string>("test-commit", commits.Commit);
-        var first = committer.CommitAsync("a");
-        await commits.FirstStarted.Task.WaitAsync(Within);
+        var (commits, committer, first) = await HoldingTheFirstCommit();
+        using var _ = committer;
         var rest = new[] { "b", "c", "d" }.Select(committer.CommitAsync).ToArray();
 
         Assert.False(first.IsCompleted);
@@ -46,10 +54,8 @@ public sealed class GroupCommitterTests
     [Fact]
     public async Task A_failing_batch_is_retried_item_by_item_so_only_the_bad_item_fails()
     {
-        var commits = new HeldCommits();
-        using var committer = new GroupCommitter<string>("test-commit", commits.Commit);
-        var first = committer.CommitAsync("a");
-        await commits.FirstStarted.Task.WaitAsync(Within);
+        var (commits, committer, first) = await HoldingTheFirstCommit();
+        using var _ = committer;
         var good1 = committer.CommitAsync("b");
         var bad = committer.CommitAsync("bad");
         var good2 = committer.CommitAsync("c");
@@ -63,11 +69,8 @@ public sealed class GroupCommitterTests
     [Fact]
     public async Task Disposing_writes_what_was_handed_in_and_refuses_what_comes_after()
     {
-        var commits = new HeldCommits();
-        var committer = new GroupCommitter<string>("test-commit", commits.Commit);
-        var handedIn = new[] { committer.CommitAsync("a") };
-        await commits.FirstStarted.Task.WaitAsync(Within);
-        handedIn = [.. handedIn, committer.CommitAsync("b"), committer.CommitAsync("c")];
+        var (commits, committer, first) = await HoldingTheFirstCommit();
+        Task[] handedIn = [first, committer.CommitAsync("b"), committer.CommitAsync("c")];
 
         commits.Release();
         committer.Dispose();
