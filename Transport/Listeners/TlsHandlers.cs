@@ -15,7 +15,7 @@ internal static class TlsHandlers
     public static TlsHandler Server(X509Certificate2 certificate)
     {
         var context = Contexts.GetValue(certificate, c => SslStreamCertificateContext.Create(c, additionalCertificates: null, offline: true));
-        return new(stream => new PreparedServerSslStream(stream, context),
+        return new(stream => new PreparedServerSslStream(new InlineFlushStream(stream), context),
             new ServerTlsSettings(certificate, negotiateClientCertificate: false, checkCertificateRevocation: false,
                 SslProtocols.Tls12 | SslProtocols.Tls13));
     }
