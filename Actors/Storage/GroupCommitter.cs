@@ -80,14 +80,20 @@ public sealed class GroupCommitter<T> : IDisposable
         }
     }
 
-    /// <summary>Writes what was handed in, then stops.</summary>
-    public void Dispose()
+    /// <summary>Writes what was handed in, then stops (see <see cref="Stop"/>).</summary>
+    public void Dispose() => Stop();
+
+    /// <summary>Refuses new items, writes what was handed in, and waits up to <paramref name="wait"/> (30 s) for that.</summary>
+    /// <returns>false when the writer thread was still committing after the wait (a stalled disk or database): the
+    /// connection it commits with must then stay open, since closing it would free native statements while they run.
+    /// What committed is durable; what did not was never acknowledged.</returns>
+    public bool Stop(TimeSpan? wait = null)
     {
         lock (_queue)
         {
             _adding = false;
             Monitor.Pulse(_queue);
         }
-        _writer.Join(TimeSpan.FromSeconds(30));
+        return _writer.Join(wait ?? TimeSpan.FromSeconds(30));
     }
 }

@@ -135,8 +135,7 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
 
         public void Dispose()
         {
-            Group.Dispose();
-            _connection?.Dispose();
+            if (Group.Stop()) _connection?.Dispose(); // else a commit still uses it: left to the process's exit
         }
     }
 }

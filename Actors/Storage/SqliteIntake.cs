@@ -127,8 +127,8 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
 
     public void Dispose()
     {
-        _committer.Dispose();
+        var stopped = _committer.Stop();
         _checkpointer.Dispose();
-        _writer?.Dispose();
+        if (stopped) _writer?.Dispose(); // else a commit still uses it: left to the process's exit
     }
 }

@@ -25,8 +25,7 @@ public sealed class SqliteOutboundQueue : IOutboundQueue, IDisposable
 
     public void Dispose()
     {
-        _recorder.Dispose();
-        _writer?.Dispose();
+        if (_recorder.Stop()) _writer?.Dispose(); // else a commit still uses it: left to the process's exit
     }
 
     public async Task<IReadOnlyList<ClaimedRecipient>> ClaimAsync(string node, DateTime now, TimeSpan lease, int limit, CancellationToken ct = default)

@@ -79,4 +79,16 @@ public sealed class GroupCommitterTests
         Assert.Equal(["a", "b", "c"], commits.Batches.SelectMany(b => b));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => committer.CommitAsync("late"));
     }
+
+    [Fact]
+    public async Task Stop_says_when_a_commit_outlives_its_wait_and_the_writer_ends_once_that_commit_does()
+    {
+        var (commits, committer, first) = await HoldingTheFirstCommit();
+
+        Assert.False(committer.Stop(TimeSpan.FromMilliseconds(50)));
+        commits.Release();
+
+        Assert.True(committer.Stop(Within));
+        Assert.True(first.IsCompletedSuccessfully);
+    }
 }
