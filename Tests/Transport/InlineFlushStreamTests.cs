@@ -4,9 +4,10 @@ namespace MailActors.Tests.Transport;
 
 public sealed class InlineFlushStreamTests
 {
-    /// <summary>Stands in for DotNetty's mediation stream, which has no FlushAsync of its own: records whether Flush
-    /// ran on the thread that called FlushAsync while that call was still running.</summary>
-    private sealed class FlushRecorder : MemoryStream
+    /// <summary>Stands in for DotNetty's mediation stream, which has no FlushAsync of its own (a MemoryStream would not
+    /// do: its FlushAsync flushes inline): records whether Flush ran on the thread that called FlushAsync while that call
+    /// was still running.</summary>
+    private sealed class FlushRecorder : Stream
     {
         private volatile int _callerThread = -1;
         public volatile bool Flushed, FlushedWithinTheCall;
@@ -23,6 +24,16 @@ public sealed class InlineFlushStreamTests
             FlushedWithinTheCall = Environment.CurrentManagedThreadId == _callerThread;
             Flushed = true;
         }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]
@@ -36,7 +47,7 @@ public sealed class InlineFlushStreamTests
     }
 
     [Fact]
-    public async Task Without_it_a_stream_with_no_FlushAsync_of_its_own_flushes_later_on_a_pool_thread()
+    public async Task Without_it_a_stream_with_no_FlushAsync_of_its_own_flushes_on_another_thread()
     {
         // Why the class exists: Stream's FlushAsync queues Flush to the pool, and SslStream continues where it finished.
         var inner = new FlushRecorder();

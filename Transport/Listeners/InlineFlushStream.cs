@@ -1,11 +1,12 @@
 namespace MailActors.Transport.Listeners;
 
 /// <summary>
-/// Passes everything through to DotNetty's TLS mediation stream and flushes it on the calling thread. That stream does
-/// not override <see cref="Stream.FlushAsync(CancellationToken)"/>, whose default runs <see cref="Stream.Flush"/> on a
-/// pool thread; SslStream flushes after each handshake flight, and when that task had not finished by the time it
-/// was awaited (about half the handshakes, under load) the rest of the handshake ran on the pool instead of the
-/// connection's event loop (issue 16: no hop per line). The mediation stream's Flush does nothing.
+/// Passes reads, writes and Flush through to DotNetty's TLS mediation stream (the rest takes Stream's defaults, which
+/// end in those) and flushes it on the calling thread. That stream does not override
+/// <see cref="Stream.FlushAsync(CancellationToken)"/>, whose default runs <see cref="Stream.Flush"/> on a pool thread;
+/// SslStream flushes after each handshake flight, and when that task had not finished by the time it was awaited
+/// (about half the handshakes, under load) the rest of the handshake ran on the pool instead of the connection's event
+/// loop (issue 16: no hop per line). The mediation stream's Flush does nothing.
 /// </summary>
 internal sealed class InlineFlushStream(Stream inner) : Stream
 {
