@@ -9,12 +9,11 @@ namespace MailActors.Tests.Accounts;
 public sealed class AccountStateTests : IAsyncLifetime
 {
     private const string Password = "carol-login-pw", ApopSecret = "carol-apop-secret";
-    private readonly int _adminPort = TestServer.FreePort();
     private TestServer _server = null!;
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.StartAsync($"""mailactors.admin.http = "127.0.0.1:{_adminPort}" """);
+        _server = await TestServer.StartAsync(admin: true);
         await _server.AddUserAsync("carol", Password, ApopSecret);
     }
 

@@ -11,25 +11,24 @@ namespace MailActors.Tests.Admin;
 public sealed class AdminTests : IAsyncLifetime
 {
     private const string Password = "alice-login-pw";
-    private readonly int _adminPort = FreePort();
     private TestServer _server = null!;
     private string _config = null!;
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.StartAsync($"""mailactors.admin.http = "127.0.0.1:{_adminPort}" """);
+        _server = await TestServer.StartAsync(admin: true);
         await _server.AddUserAsync("alice", Password);
         // What an administrator's commands read: the same data folder and admin endpoint as the node.
         _config = Path.Combine(_server.DataDir, "admin.conf");
         await File.WriteAllTextAsync(_config, $$"""
-            mailactors { data-dir = "{{_server.DataDir}}", local-domains = ["example.test"], admin.http = "127.0.0.1:{{_adminPort}}" }
+            mailactors { data-dir = "{{_server.DataDir}}", local-domains = ["example.test"], admin.http = "127.0.0.1:{{_server.AdminPort}}" }
             """);
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private Uri Admin(string path) => new($"http://127.0.0.1:{_adminPort}/{path}");
+    private Uri Admin(string path) => new($"http://127.0.0.1:{_server.AdminPort}/{path}");
 
     private async Task EarnGrantAsync()
     {
@@ -144,7 +143,7 @@ public sealed class AdminTests : IAsyncLifetime
     {
         using var http = AdminHttp.For(_server.DataDir);
         var request = new HttpRequestMessage(HttpMethod.Get, Admin("grants"));
-        request.Headers.Host = host.Replace("{port}", _adminPort.ToString());
+        request.Headers.Host = host.Replace("{port}", _server.AdminPort.ToString());
         Assert.Equal(expected, (await http.SendAsync(request)).StatusCode);
     }
 

@@ -24,12 +24,10 @@ public sealed class AuditScenario : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var admin = TestServer.FreePort();
-        Server = await TestServer.StartAsync($"""
+        Server = await TestServer.StartAsync("""
             mailactors.pop-before-smtp.window = 6s
             mailactors.audit.checkpoint-interval = 1s
-            mailactors.admin.http = "127.0.0.1:{admin}"
-            """);
+            """, admin: true);
         CliConfig = Server.ConfigFile();
         await Server.AddUserAsync("alice", Password);
 

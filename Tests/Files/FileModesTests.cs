@@ -23,10 +23,7 @@ public sealed class FileModesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         File.SetUnixFileMode(_parent, PrivateDir | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        _server = await TestServer.StartAsync($"""
-            mailactors.data-dir = "{DataDir}"
-            mailactors.admin.http = "127.0.0.1:{TestServer.FreePort()}"
-            """);
+        _server = await TestServer.StartAsync($"""mailactors.data-dir = "{DataDir}" """, admin: true);
         await _server.AddUserAsync("alice", "alice-pw", apopSecret: "alice-apop");
     }
 

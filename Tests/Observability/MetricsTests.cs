@@ -14,21 +14,20 @@ namespace MailActors.Tests.Observability;
 public sealed class MetricsTests : IAsyncLifetime
 {
     private const string Password = "alice-login-pw";
-    private readonly int _adminPort = TestServer.FreePort();
     private TestServer _server = null!;
     private string _node = null!;
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.StartAsync($"""mailactors.admin.http = "127.0.0.1:{_adminPort}" """);
+        _server = await TestServer.StartAsync(admin: true);
         await _server.AddUserAsync("alice", Password);
         _node = (await AdminHttp.For(_server.DataDir).GetFromJsonAsync<StatusView>(Admin("status"), GrantView.Json))!.Node;
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private Uri Admin(string path) => new($"http://127.0.0.1:{_adminPort}/{path}");
+    private Uri Admin(string path) => new($"http://127.0.0.1:{_server.AdminPort}/{path}");
 
     private Task<PrometheusScrape> ScrapeAsync() => PrometheusScrape.GetAsync(Http, Admin("metrics"));
 

@@ -14,7 +14,7 @@ public sealed class StatusTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.StartAsync($"""mailactors.admin.http = "127.0.0.1:{TestServer.FreePort()}" """);
+        _server = await TestServer.StartAsync(admin: true);
         await _server.AddUserAsync("alice", Password);
     }
 

@@ -15,13 +15,12 @@ public sealed class PolicyReloadTests : IAsyncLifetime
 {
     private const string InsideNow = """["127.0.0.1/32", "::1/128", "10.0.0.0/8"]""";
     private const string WithOutsideAddress = """["127.0.0.1/32", "127.0.0.2/32", "::1/128", "10.0.0.0/8"]""";
-    private readonly int _adminPort = TestServer.FreePort();
     private TestServer _server = null!;
     private HttpClient _http = null!; // carries the node's admin token, as the CLI does
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.StartAsync($"""mailactors.admin.http = "127.0.0.1:{_adminPort}" """);
+        _server = await TestServer.StartAsync(admin: true);
         _http = AdminHttp.For(_server.DataDir);
         await _server.AddUserAsync("alice", "alice-pw");
         await Eventually.AssertAsync(async () => await LiveVersionAsync() == 1, "the singleton adopted the configuration as version 1");
@@ -35,7 +34,7 @@ public sealed class PolicyReloadTests : IAsyncLifetime
 
     private async Task<long?> LiveVersionAsync()
     {
-        var answer = await _http.GetAsync($"http://127.0.0.1:{_adminPort}/policy");
+        var answer = await _http.GetAsync($"http://127.0.0.1:{_server.AdminPort}/policy");
         return answer.IsSuccessStatusCode ? JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("version").GetInt64() : null;
     }
 
@@ -121,12 +120,12 @@ public sealed class PolicyReloadTests : IAsyncLifetime
         Assert.Equal((1, "mailactors: mailactors.pop-before-smtp.ipv6-prefix: must be 0 to 128, not 200\n"), (prefix.Code, prefix.Err));
 
         // the endpoint itself checks what it is sent
-        var posted = await _http.PostAsync($"http://127.0.0.1:{_adminPort}/policy?by=mallory", new StringContent(
+        var posted = await _http.PostAsync($"http://127.0.0.1:{_server.AdminPort}/policy?by=mallory", new StringContent(
             """{"version":9,"internal":["0.0.0.0/0","x"],"dialup":[],"trusted_proxies":[],"grant_window":"00:05:00","ipv6_prefix":64,"bind_sender":false,"allow_stls_outside":true}""",
             Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
         Assert.Equal("mailactors.networks.internal: \"x\" is not a CIDR network (like 10.0.0.0/8)", (await posted.Content.ReadAsStringAsync()).Trim());
-        var garbage = await _http.PostAsync($"http://127.0.0.1:{_adminPort}/policy", new StringContent("{\"internal\":", Encoding.UTF8, "application/json"));
+        var garbage = await _http.PostAsync($"http://127.0.0.1:{_server.AdminPort}/policy", new StringContent("{\"internal\":", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
 
         Assert.Equal(1, await LiveVersionAsync());

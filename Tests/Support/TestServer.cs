@@ -29,6 +29,7 @@ public sealed class TestServer : IAsyncDisposable
     public static readonly IPAddress Dialup = IPAddress.Parse("127.0.0.3");
 
     private readonly string _extraHocon;
+    private readonly bool _admin;
     private IHost? _host;
 
     /// <summary>The server's own PostgreSQL database (<see cref="TestStorage.Postgres"/>), else null.</summary>
@@ -43,6 +44,9 @@ public sealed class TestServer : IAsyncDisposable
     public int SubmissionsPort { get; private set; }
     public int WebPort { get; private set; }
     public int WebsPort { get; private set; }
+    /// <summary>The admin endpoint's port (<c>StartAsync(admin: true)</c>: picked with the others, so that a retried bind
+    /// picks it afresh too), else 0 and no endpoint.</summary>
+    public int AdminPort { get; private set; }
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
 
     /// <summary>The bound listeners, as <c>status</c> lists them.</summary>
@@ -55,9 +59,10 @@ public sealed class TestServer : IAsyncDisposable
         (await GrantLedger.Ask<GrantLedgerProtocol.CheckResult>(new GrantLedgerProtocol.Check(address.ToString()), TimeSpan.FromSeconds(5))).Grant;
     public X509Certificate2 Ca => X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Config().Settings.DataDir, "tls", "ca.pem")));
 
-    private TestServer(string extraHocon)
+    private TestServer(string extraHocon, bool admin)
     {
         _extraHocon = extraHocon;
+        _admin = admin;
         DataDir = Directory.CreateTempSubdirectory("mailactors-test-").FullName;
         PickPorts();
     }
@@ -72,13 +77,15 @@ public sealed class TestServer : IAsyncDisposable
         SubmissionsPort = FreePort();
         WebPort = FreePort();
         WebsPort = FreePort();
+        AdminPort = _admin ? FreePort() : 0;
     }
 
-    public static async Task<TestServer> StartAsync(string extraHocon = "", TestStorage storage = TestStorage.Sqlite)
+    /// <param name="admin">also serve the admin endpoint (on <see cref="AdminPort"/>).</param>
+    public static async Task<TestServer> StartAsync(string extraHocon = "", TestStorage storage = TestStorage.Sqlite, bool admin = false)
     {
         var server = storage == TestStorage.Postgres
-            ? new TestServer(extraHocon) { PostgresConnectionString = await PostgresServer.CreateDatabaseAsync() }
-            : new TestServer(extraHocon);
+            ? new TestServer(extraHocon, admin) { PostgresConnectionString = await PostgresServer.CreateDatabaseAsync() }
+            : new TestServer(extraHocon, admin);
         await server.StartBindingAsync();
         return server;
     }
@@ -128,6 +135,7 @@ public sealed class TestServer : IAsyncDisposable
         PostgresConnectionString is null ? "" : $$"""
           mailactors.storage { provider = "postgresql", connection-string = "{{PostgresConnectionString}}" }
           """,
+        _admin ? $"""mailactors.admin.http = "127.0.0.1:{AdminPort}" """ : "",
         _extraHocon,
     ];
 
