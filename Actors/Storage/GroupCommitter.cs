@@ -13,12 +13,16 @@ public sealed class GroupCommitter<T> : IDisposable
     private readonly Queue<(T Item, TaskCompletionSource Done)> _queue = new();
     private bool _adding = true;
     private readonly Action<IReadOnlyList<T>> _commit;
+    private readonly Action? _stopped;
     private readonly Thread _writer;
 
     /// <param name="commit">writes the items in one transaction and commits, or throws having written none.</param>
-    public GroupCommitter(string name, Action<IReadOnlyList<T>> commit)
+    /// <param name="stopped">runs on the writer thread after its last commit: where it closes what it commits with, so
+    /// that nothing is closed under a commit still running when <see cref="Dispose"/> gives up waiting.</param>
+    public GroupCommitter(string name, Action<IReadOnlyList<T>> commit, Action? stopped = null)
     {
         _commit = commit;
+        _stopped = stopped;
         _writer = new Thread(Run) { IsBackground = true, Name = name };
         _writer.Start();
     }
@@ -48,7 +52,7 @@ public sealed class GroupCommitter<T> : IDisposable
             lock (_queue)
             {
                 while (_queue.Count == 0 && _adding) Monitor.Wait(_queue);
-                if (_queue.Count == 0) return;
+                if (_queue.Count == 0) break;
                 while (batch.Count < MaxBatch && _queue.TryDequeue(out var next)) batch.Add(next);
             }
             try
@@ -65,6 +69,8 @@ public sealed class GroupCommitter<T> : IDisposable
                 batch[0].Done.SetException(e);
             }
         }
+        try { _stopped?.Invoke(); }
+        catch (Exception) { } // closing at shutdown: nothing is left to answer, and a throw here would end the process
     }
 
     private void CommitAlone(T item, TaskCompletionSource done)
@@ -80,13 +86,9 @@ public sealed class GroupCommitter<T> : IDisposable
         }
     }
 
-    /// <summary>Writes what was handed in, then stops (see <see cref="Stop"/>).</summary>
-    public void Dispose() => Stop();
-
     /// <summary>Refuses new items, writes what was handed in, and waits up to <paramref name="wait"/> (30 s) for that.</summary>
-    /// <returns>false when the writer thread was still committing after the wait (a stalled disk or database): the
-    /// connection it commits with must then stay open, since closing it would free native statements while they run.
-    /// What committed is durable; what did not was never acknowledged.</returns>
+    /// <returns>false when the writer thread was still committing after the wait (a stalled disk or database); it then
+    /// finishes, and runs its stopped action, on its own.</returns>
     public bool Stop(TimeSpan? wait = null)
     {
         lock (_queue)
@@ -96,4 +98,6 @@ public sealed class GroupCommitter<T> : IDisposable
         }
         return _writer.Join(wait ?? TimeSpan.FromSeconds(30));
     }
+
+    public void Dispose() => Stop();
 }

@@ -68,7 +68,7 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
         {
             _dataSource = dataSource;
             _defaultQuota = defaultQuota;
-            Group = new GroupCommitter<IncomingMessage>(name, Write);
+            Group = new GroupCommitter<IncomingMessage>(name, Write, stopped: () => _connection?.Dispose());
         }
 
         /// <summary>Runs on this committer's thread only.</summary>
@@ -133,9 +133,6 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
             return cmd;
         }
 
-        public void Dispose()
-        {
-            if (Group.Stop()) _connection?.Dispose(); // else a commit still uses it: left to the process's exit
-        }
+        public void Dispose() => Group.Dispose();
     }
 }

@@ -23,7 +23,7 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
         _connect = connect;
         _defaultQuota = defaultQuota ?? Quota.Unlimited;
         _checkpointer = new WalCheckpointer(connect, checkpointEvery);
-        _committer = new GroupCommitter<IncomingMessage>("sqlite-intake", Write);
+        _committer = new GroupCommitter<IncomingMessage>("sqlite-intake", Write, stopped: () => _writer?.Dispose());
     }
 
     public Task AcceptAsync(IncomingMessage message, CancellationToken ct = default) => _committer.CommitAsync(message);
@@ -127,8 +127,7 @@ public sealed class SqliteIntake : IMailIntake, IDisposable
 
     public void Dispose()
     {
-        var stopped = _committer.Stop();
+        _committer.Dispose();
         _checkpointer.Dispose();
-        if (stopped) _writer?.Dispose(); // else a commit still uses it: left to the process's exit
     }
 }

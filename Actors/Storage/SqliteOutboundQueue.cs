@@ -20,13 +20,10 @@ public sealed class SqliteOutboundQueue : IOutboundQueue, IDisposable
     public SqliteOutboundQueue(Func<SqliteConnection> connect)
     {
         _connect = connect;
-        _recorder = new GroupCommitter<Outcome>("sqlite-delivery-outcomes", Write);
+        _recorder = new GroupCommitter<Outcome>("sqlite-delivery-outcomes", Write, stopped: () => _writer?.Dispose());
     }
 
-    public void Dispose()
-    {
-        if (_recorder.Stop()) _writer?.Dispose(); // else a commit still uses it: left to the process's exit
-    }
+    public void Dispose() => _recorder.Dispose();
 
     public async Task<IReadOnlyList<ClaimedRecipient>> ClaimAsync(string node, DateTime now, TimeSpan lease, int limit, CancellationToken ct = default)
     {

@@ -81,14 +81,24 @@ public sealed class GroupCommitterTests
     }
 
     [Fact]
-    public async Task Stop_says_when_a_commit_outlives_its_wait_and_the_writer_ends_once_that_commit_does()
+    public async Task What_it_commits_with_is_closed_on_its_own_thread_after_the_last_commit_even_when_a_stop_gave_up_waiting()
     {
-        var (commits, committer, first) = await HoldingTheFirstCommit();
+        var commits = new HeldCommits();
+        var writerThread = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopped = new TaskCompletionSource<(int Thread, int Batches)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var committer = new GroupCommitter<string>("test-commit", items =>
+        {
+            writerThread.TrySetResult(Environment.CurrentManagedThreadId);
+            commits.Commit(items);
+        }, stopped: () => stopped.TrySetResult((Environment.CurrentManagedThreadId, commits.Batches.Count)));
+        var first = committer.CommitAsync("a");
+        await commits.FirstStarted.Task.WaitAsync(Within);
 
         Assert.False(committer.Stop(TimeSpan.FromMilliseconds(50)));
+        Assert.False(stopped.Task.IsCompleted);
         commits.Release();
 
-        Assert.True(committer.Stop(Within));
+        Assert.Equal((await writerThread.Task, 1), await stopped.Task.WaitAsync(Within));
         Assert.True(first.IsCompletedSuccessfully);
     }
 }
