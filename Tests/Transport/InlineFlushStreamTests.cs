@@ -4,11 +4,14 @@ namespace MailActors.Tests.Transport;
 
 public sealed class InlineFlushStreamTests
 {
-    /// <summary>Stands in for DotNetty's mediation stream, which has no FlushAsync of its own (a MemoryStream would not
-    /// do: its FlushAsync flushes inline): records whether Flush ran on the thread that called FlushAsync while that call
-    /// was still running.</summary>
+    /// <summary>
+    /// Stands in for DotNetty's mediation stream, which has no FlushAsync of its own (a MemoryStream itself would not do:
+    /// its FlushAsync flushes inline): holds its bytes in a MemoryStream, and records whether Flush ran on the thread that
+    /// called FlushAsync while that call was still running.
+    /// </summary>
     private sealed class FlushRecorder : Stream
     {
+        private readonly MemoryStream _bytes = new();
         private volatile int _callerThread = -1;
         public volatile bool Flushed, FlushedWithinTheCall;
 
@@ -26,14 +29,14 @@ public sealed class InlineFlushStreamTests
         }
 
         public override bool CanRead => true;
-        public override bool CanSeek => false;
+        public override bool CanSeek => true;
         public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Length => _bytes.Length;
+        public override long Position { get => _bytes.Position; set => _bytes.Position = value; }
+        public override int Read(byte[] buffer, int offset, int count) => _bytes.Read(buffer, offset, count);
+        public override long Seek(long offset, SeekOrigin origin) => _bytes.Seek(offset, origin);
+        public override void SetLength(long value) => _bytes.SetLength(value);
+        public override void Write(byte[] buffer, int offset, int count) => _bytes.Write(buffer, offset, count);
     }
 
     [Fact]
@@ -51,7 +54,7 @@ public sealed class InlineFlushStreamTests
     {
         // Why the class exists: Stream's FlushAsync queues Flush to the pool, and SslStream continues where it finished.
         var inner = new FlushRecorder();
-        await inner.CallFlushAsync(new PassThrough(inner)).WaitAsync(TimeSpan.FromSeconds(10));
+        await inner.CallFlushAsync(inner).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.True(inner.Flushed);
         Assert.False(inner.FlushedWithinTheCall);
@@ -60,7 +63,7 @@ public sealed class InlineFlushStreamTests
     [Fact]
     public async Task Reads_and_writes_pass_through_unchanged()
     {
-        var inner = new MemoryStream();
+        var inner = new FlushRecorder();
         var stream = new InlineFlushStream(inner);
         await stream.WriteAsync("hello"u8.ToArray());
         stream.Write(" world"u8);
@@ -69,19 +72,5 @@ public sealed class InlineFlushStreamTests
         var read = new byte[32];
         var n = await stream.ReadAsync(read);
         Assert.Equal("hello world", System.Text.Encoding.ASCII.GetString(read, 0, n));
-    }
-
-    private sealed class PassThrough(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     }
 }
