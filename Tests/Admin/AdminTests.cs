@@ -28,7 +28,7 @@ public sealed class AdminTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private Uri Admin(string path) => new($"http://127.0.0.1:{_server.AdminPort}/{path}");
+    private Uri Admin(string path) => _server.AdminUri(path);
 
     private async Task EarnGrantAsync()
     {

@@ -27,7 +27,7 @@ public sealed class MetricsTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private Uri Admin(string path) => new($"http://127.0.0.1:{_server.AdminPort}/{path}");
+    private Uri Admin(string path) => _server.AdminUri(path);
 
     private Task<PrometheusScrape> ScrapeAsync() => PrometheusScrape.GetAsync(Http, Admin("metrics"));
 

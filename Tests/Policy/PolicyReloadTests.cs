@@ -34,7 +34,7 @@ public sealed class PolicyReloadTests : IAsyncLifetime
 
     private async Task<long?> LiveVersionAsync()
     {
-        var answer = await _http.GetAsync($"http://127.0.0.1:{_server.AdminPort}/policy");
+        var answer = await _http.GetAsync(_server.AdminUri("policy"));
         return answer.IsSuccessStatusCode ? JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("version").GetInt64() : null;
     }
 
@@ -120,12 +120,12 @@ public sealed class PolicyReloadTests : IAsyncLifetime
         Assert.Equal((1, "mailactors: mailactors.pop-before-smtp.ipv6-prefix: must be 0 to 128, not 200\n"), (prefix.Code, prefix.Err));
 
         // the endpoint itself checks what it is sent
-        var posted = await _http.PostAsync($"http://127.0.0.1:{_server.AdminPort}/policy?by=mallory", new StringContent(
+        var posted = await _http.PostAsync(_server.AdminUri("policy?by=mallory"), new StringContent(
             """{"version":9,"internal":["0.0.0.0/0","x"],"dialup":[],"trusted_proxies":[],"grant_window":"00:05:00","ipv6_prefix":64,"bind_sender":false,"allow_stls_outside":true}""",
             Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
         Assert.Equal("mailactors.networks.internal: \"x\" is not a CIDR network (like 10.0.0.0/8)", (await posted.Content.ReadAsStringAsync()).Trim());
-        var garbage = await _http.PostAsync($"http://127.0.0.1:{_server.AdminPort}/policy", new StringContent("{\"internal\":", Encoding.UTF8, "application/json"));
+        var garbage = await _http.PostAsync(_server.AdminUri("policy"), new StringContent("{\"internal\":", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
 
         Assert.Equal(1, await LiveVersionAsync());

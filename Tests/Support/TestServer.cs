@@ -47,6 +47,8 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The admin endpoint's port (<c>StartAsync(admin: true)</c>: picked with the others, so that a retried bind
     /// picks it afresh too), else 0 and no endpoint.</summary>
     public int AdminPort { get; private set; }
+    /// <summary>A path on the admin endpoint, e.g. <c>AdminUri("status")</c>.</summary>
+    public Uri AdminUri(string path) => new($"http://127.0.0.1:{AdminPort}/{path}");
     public MailServices Services => _host!.Services.GetRequiredService<MailServices>();
 
     /// <summary>The bound listeners, as <c>status</c> lists them.</summary>
