@@ -86,17 +86,36 @@ public sealed class GroupCommitter<T> : IDisposable
         }
     }
 
-    /// <summary>Refuses new items, writes what was handed in, and waits up to <paramref name="wait"/> (30 s) for that.</summary>
+    /// <summary>How long a stop waits for what was handed in to be written, unless told otherwise.</summary>
+    public static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Refuses new items, writes what was handed in, and waits up to <paramref name="wait"/> (<see cref="StopWait"/>) for that.</summary>
     /// <returns>false when the writer thread was still committing after the wait (a stalled disk or database); it then
     /// finishes, and runs its stopped action, on its own.</returns>
-    public bool Stop(TimeSpan? wait = null)
+    public bool Stop(TimeSpan? wait = null) => StopAll([this], wait);
+
+    /// <summary>Stops several committers against one deadline: all are told first and then waited for together, so a
+    /// stalled database holds a shutdown for one wait, not for one wait per committer.</summary>
+    public static bool StopAll(IReadOnlyCollection<GroupCommitter<T>> committers, TimeSpan? wait = null)
+    {
+        foreach (var committer in committers) committer.RefuseNewItems();
+        var deadline = DateTime.UtcNow + (wait ?? StopWait);
+        var all = true;
+        foreach (var committer in committers)
+        {
+            var left = deadline - DateTime.UtcNow;
+            all &= committer._writer.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        return all;
+    }
+
+    private void RefuseNewItems()
     {
         lock (_queue)
         {
             _adding = false;
             Monitor.Pulse(_queue);
         }
-        return _writer.Join(wait ?? TimeSpan.FromSeconds(30));
     }
 
     public void Dispose() => Stop();

@@ -54,10 +54,11 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
 
     public void Dispose()
     {
-        foreach (var c in _committers) c.Dispose(); // each writes what it was handed first
+        // Each writes what it was handed first; a stalled database holds the stop for one wait, not one per committer.
+        GroupCommitter<IncomingMessage>.StopAll(_committers.Select(c => c.Group).ToList());
     }
 
-    private sealed class Committer : IDisposable
+    private sealed class Committer
     {
         private readonly NpgsqlDataSource _dataSource;
         private readonly Quota _defaultQuota;
@@ -132,7 +133,5 @@ public sealed class PostgresIntake : IMailIntake, IDisposable
                 cmd.Parameters.Add(v is null ? new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = DBNull.Value } : new NpgsqlParameter { Value = v });
             return cmd;
         }
-
-        public void Dispose() => Group.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MailActors.Storage;
 
 namespace MailActors.Tests.Storage;
@@ -100,5 +101,24 @@ public sealed class GroupCommitterTests
 
         Assert.Equal((await writerThread.Task, 1), await stopped.Task.WaitAsync(Within));
         Assert.True(first.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Committers_stopped_together_are_waited_for_against_one_deadline_not_one_wait_each()
+    {
+        var held = Enumerable.Range(0, 3).Select(_ => new HeldCommits()).ToArray();
+        var committers = held.Select(h => new GroupCommitter<string>("test-commit", h.Commit)).ToArray();
+        var firsts = committers.Select(c => c.CommitAsync("a")).ToArray();
+        await Task.WhenAll(held.Select(h => h.FirstStarted.Task)).WaitAsync(Within);
+
+        var watch = Stopwatch.StartNew();
+        var stopped = GroupCommitter<string>.StopAll(committers, TimeSpan.FromSeconds(1));
+        watch.Stop();
+        foreach (var h in held) h.Release();
+
+        Assert.False(stopped);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(2.5)); // one wait each: 3 s
+        await Task.WhenAll(firsts).WaitAsync(Within);
+        foreach (var c in committers) await Assert.ThrowsAsync<ObjectDisposedException>(() => c.CommitAsync("late"));
     }
 }
