@@ -10,14 +10,17 @@ Subcommands (smtp_vs_postfix.sh calls them; every loop is bounded in count and t
       row in the messages table at once (250 after DATA means committed, docs/spec.md §6).
       Exit 0 ok, 2 no 220 greeting, 3 a command was refused or the session broke, 4 not stored.
 
-  smtp_compare.py series --peers DIR --target postfix|ours --port P --pid PID[,PID] [--db FILE]
+  smtp_compare.py series --peers DIR --side TARGET:PORT:PID[,PID]:OUT.json[:DB] [--side ...]
                          --sessions 1,20,100 --messages 5000 --size 4096 --reps 3
-                         --keepalive-sessions 20 --warmup 500 --timeout 600 --out FILE.json
+                         --keepalive-sessions 20 --warmup 500 --timeout 600
+      TARGET is postfix or ours (DB: our SQLite file). With two sides, both warm up first, then every
+      run is made on the first side and at once on the second (interleaved), so that the machine's
+      swings in speed fall on both alike; each side's runs go to its own OUT.json.
       The peer run's SMTP series (peerbench.py cmd_smtp), through the very same
       peerbench.smtp_once(): same smtp-source command line (-s S -m M -l L
       -M client.example.test -f sender@example.test -t RECIPIENT 127.0.0.1:PORT, plus -d for
       the keep-alive series), same timing (smtp-source wall time), same memory sampling
-      (procmon over the --pid trees every 0.2 s), same warm-up (20 sessions x --warmup
+      (procmon over each side's PID trees every 0.2 s), same warm-up (20 sessions x --warmup
       messages, untimed).  Postfix runs as peerbench's "postfix" target (queue drained and
       Maildir emptied before each run, the time until all files are in Maildir/new recorded
       too); ours runs as its "sink" target (acceptance only) and, after every run, the
@@ -131,22 +134,33 @@ def cmd_probe(a):
 
 
 # ----------------------------------------------------------------- series
+def parse_side(text):
+    """--side TARGET:PORT:PID[,PID]:OUT[:DB] (DB, our SQLite file, for target ours)."""
+    parts = text.split(":")
+    if len(parts) not in (4, 5) or parts[0] not in ("postfix", "ours"):
+        raise SystemExit(f"--side {text!r}: want postfix|ours:PORT:PID[,PID]:OUT.json[:DB]")
+    side = {"target": parts[0], "port": int(parts[1]), "roots": [int(x) for x in parts[2].split(",")],
+            "out": parts[3], "db": parts[4] if len(parts) == 5 else None, "runs": []}
+    if side["target"] == "ours" and not side["db"]:
+        raise SystemExit("--side ours:...: our SQLite file (DB) is required")
+    return side
+
+
 def cmd_series(a):
     pb = load_peerbench(a.peers)
-    roots = [int(x) for x in a.pid.split(",")]
     account = a.recipient.split("@")[0]
-    pb_target = "postfix" if a.target == "postfix" else "sink"
-    if a.target == "ours" and not a.db:
-        raise SystemExit("--db is required for --target ours")
+    sides = [parse_side(t) for t in a.side]
 
-    def once(sessions, messages, flags):
-        before = db_count(a.db, account) if a.target == "ours" else None
-        r = pb.smtp_once(pb_target, sessions, messages, a.size, a.recipient, a.port, roots, a.timeout, flags)
-        r["target"] = a.target
-        r["port"] = a.port
-        if a.target == "ours":
+    def once(side, sessions, messages, flags):
+        ours = side["target"] == "ours"
+        before = db_count(side["db"], account) if ours else None
+        r = pb.smtp_once("sink" if ours else "postfix", sessions, messages, a.size, a.recipient, side["port"],
+                         side["roots"], a.timeout, flags)
+        r["target"] = side["target"]
+        r["port"] = side["port"]
+        if ours:
             time.sleep(0.2)
-            stored = db_count(a.db, account) - before
+            stored = db_count(side["db"], account) - before
             r["stored_final"] = stored
             r["ok"] = bool(r["ok"]) and stored == messages
             log(f"  ours -s {sessions} {' '.join(flags)}: {stored} of {messages} messages stored"
@@ -156,33 +170,40 @@ def cmd_series(a):
             log(f"  FAILED run (rc={r['rc']}); smtp-source said: " + (" | ".join(tail) or "(nothing)"))
         return r
 
-    sessions_list = [int(s) for s in a.sessions.split(",")]
-    runs = []
     if a.warmup > 0:
-        log(f"warm-up ({a.target}): {a.warmup} messages, 20 sessions")
-        w = once(20, a.warmup, ())
-        if not w["ok"]:
-            log("warm-up failed; the timed series runs anyway (each run reports its own result)")
-    variants = [(s, ()) for s in sessions_list]
+        for side in sides:
+            log(f"warm-up ({side['target']}): {a.warmup} messages, 20 sessions")
+            if not once(side, 20, a.warmup, ())["ok"]:
+                log("warm-up failed; the timed series runs anyway (each run reports its own result)")
+    variants = [(int(s), ()) for s in a.sessions.split(",")]
     if a.keepalive_sessions:
         variants.append((a.keepalive_sessions, ("-d",)))
+    # With two sides each run is made on one and at once on the other, so that the machine's swings in speed
+    # (30-50 % within minutes on the benchmark VM) fall on both alike.
     t_limit = time.monotonic() + a.series_limit
     for s, flags in variants:
+        failing = set()
         for rep in range(a.reps):
-            if time.monotonic() > t_limit:
-                log(f"series time limit ({a.series_limit} s) reached; skipping -s {s} {' '.join(flags)} rep {rep + 1}")
-                continue
-            r = once(s, a.messages, flags)
-            r["rep"] = rep + 1
-            runs.append(r)
-            # A failing server: do not hammer it with the remaining repetitions of this variant.
-            if not r["ok"] and r.get("accept_s") is None:
-                break
-    if a.target == "postfix":
+            for side in sides:
+                if side["target"] in failing:
+                    continue
+                if time.monotonic() > t_limit:
+                    log(f"series time limit ({a.series_limit} s) reached; skipping {side['target']} "
+                        f"-s {s} {' '.join(flags)} rep {rep + 1}")
+                    continue
+                r = once(side, s, a.messages, flags)
+                r["rep"] = rep + 1
+                side["runs"].append(r)
+                # A failing server: do not hammer it with the remaining repetitions of this variant.
+                if not r["ok"] and r.get("accept_s") is None:
+                    failing.add(side["target"])
+    if any(side["target"] == "postfix" for side in sides):
         pb.wait_queue_empty()
-    pb.write_json(a.out, {"kind": "smtp", "target": a.target, "reps": a.reps, "argv": pb.argv_str(),
-                          "port": a.port, "runs": runs})
-    if not all(r["ok"] for r in runs):
+    for side in sides:
+        pb.write_json(side["out"], {"kind": "smtp", "target": side["target"], "reps": a.reps,
+                                    "order": "interleaved" if len(sides) > 1 else "series",
+                                    "argv": pb.argv_str(), "port": side["port"], "runs": side["runs"]})
+    if not all(r["ok"] for side in sides for r in side["runs"]):
         log("some SMTP runs FAILED")
         return 1
     return 0
@@ -334,10 +355,8 @@ def main():
     p.add_argument("--recipient", default="user1@example.test")
     s = sub.add_parser("series")
     s.add_argument("--peers", required=True)
-    s.add_argument("--target", choices=("postfix", "ours"), required=True)
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--pid", required=True, help="comma-separated PIDs whose process trees are memory-sampled")
-    s.add_argument("--db", help="our SQLite file (target ours)")
+    s.add_argument("--side", action="append", required=True,
+                   help="TARGET:PORT:PID[,PID]:OUT.json[:DB], once or twice (two: interleaved runs)")
     s.add_argument("--recipient", default="user1@example.test")
     s.add_argument("--sessions", default="1,20,100")
     s.add_argument("--messages", type=int, default=5000)
@@ -347,7 +366,6 @@ def main():
     s.add_argument("--warmup", type=int, default=500)
     s.add_argument("--timeout", type=float, default=600, help="seconds per smtp-source run")
     s.add_argument("--series-limit", type=float, default=3600, help="seconds for the whole series")
-    s.add_argument("--out", required=True)
     t = sub.add_parser("table")
     t.add_argument("--postfix", required=True)
     t.add_argument("--ours")

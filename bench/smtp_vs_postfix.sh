@@ -2,7 +2,9 @@
 # smtp_vs_postfix.sh -- SMTP acceptance side by side: Postfix (the peer setup) and MailActors,
 # same machine, same session, same client (Postfix's smtp-source, run by the peer driver's own
 # peerbench.smtp_once), same command line, same recipient (user1@example.test, a local mailbox
-# on both servers), one daemon at a time.
+# on both servers). By default both servers are up at once and each run is made on Postfix and at once on ours
+# (ORDER=interleaved), so that the machine's swings in speed fall on both alike; ORDER=series runs Postfix's whole
+# series, stops it, then ours, as the figures before 2026-12-06 10:00 UTC were taken.
 #
 #   bash bench/smtp_vs_postfix.sh              # full run: REPS=3, -s 1/20/100 and -d -s 20, 5000 x 4 KiB; ~10-12 min
 #   QUICK=1 bash bench/smtp_vs_postfix.sh      # smoke run (1 rep, -s 1/20, 500 messages, no -d series; ~1.5 min)
@@ -12,13 +14,14 @@
 #   1. the peer setup: runs ../shared/bench/peers/setup.sh if Postfix or its benchmark config is
 #      missing (installs Postfix + Dovecot, makes the fixture; needs root);
 #   2. builds our server (Release) from this repository into $BUILD_OUT (under /tmp);
-#   3. Postfix: daemons.sh start-postfix; one probe message (must reach user1's Maildir); the
-#      series (smtp_compare.py series --target postfix); daemons.sh stop-postfix;
+#   3. Postfix: daemons.sh start-postfix; one probe message (must reach user1's Maildir); with
+#      ORDER=series its series now (smtp_compare.py series --side postfix:...), then daemons.sh stop-postfix;
 #   4. ours: fresh data dir, account user1 (mailactors user add), config with only the smtp
 #      listener on 127.0.0.1:$OURS_SMTP_PORT; server started; if nothing answers there with a 220
 #      greeting (no SMTP listener in this build) or the probe message is not stored, the
-#      MailActors side is SKIPPED with the reason; else the same series (--target ours; after
-#      every run the messages table must hold exactly the new messages); server stopped, log summarised;
+#      MailActors side is SKIPPED with the reason; else the series (interleaved: --side postfix:... --side
+#      ours:..., both warmed up first; after every run of ours the messages table must hold exactly the new
+#      messages); both servers stopped, our log summarised;
 #   5. smtp_compare.py table prints the table (also written to $OUTDIR/smtp-summary.md).
 #
 # Every daemon started here is stopped on exit (trap), by its PID / daemons.sh, never by name.
@@ -26,7 +29,7 @@
 # Exit status: 0 = every run ok (the MailActors side may have been skipped: see the message);
 # 1 = some run failed or the set-up failed.
 #
-# Environment: QUICK, REPS (3), SESSIONS (1,20,100), MESSAGES (5000), SIZE (4096), KEEPALIVE (20:
+# Environment: QUICK, ORDER (interleaved; series), REPS (3), SESSIONS (1,20,100), MESSAGES (5000), SIZE (4096), KEEPALIVE (20:
 #   extra series `-d -s 20`; 0 = none), WARMUP (20000: messages at 20 sessions before the timed runs, on both
 #   servers; ours runs in the JIT's first-tier code for its first ~15,000 messages at -s 20, see bench/README.md),
 #   OURS_SMTP_PORT (2625, else the next free one),
@@ -50,6 +53,8 @@ else
   REPS="${REPS:-3}"; SESSIONS="${SESSIONS:-1,20,100}"; MESSAGES="${MESSAGES:-5000}"; KEEPALIVE="${KEEPALIVE:-20}"; WARMUP="${WARMUP:-20000}"
 fi
 SIZE="${SIZE:-4096}"
+ORDER="${ORDER:-interleaved}"
+case "$ORDER" in interleaved|series) ;; *) echo "ORDER must be interleaved or series (is $ORDER)" >&2; exit 1 ;; esac
 RECIPIENT="${RECIPIENT:-user1@example.test}"
 ACCOUNT="${RECIPIENT%@*}"
 DATA="${DATA:-/tmp/mabench-smtp}"
@@ -85,7 +90,7 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$OUTDIR"
 SUMMARY="$OUTDIR/smtp-summary.md"
-bench_log "results -> $OUTDIR (REPS=$REPS SESSIONS=$SESSIONS MESSAGES=$MESSAGES SIZE=$SIZE KEEPALIVE=$KEEPALIVE WARMUP=$WARMUP, ours on :$OURS_SMTP_PORT)"
+bench_log "results -> $OUTDIR (ORDER=$ORDER REPS=$REPS SESSIONS=$SESSIONS MESSAGES=$MESSAGES SIZE=$SIZE KEEPALIVE=$KEEPALIVE WARMUP=$WARMUP, ours on :$OURS_SMTP_PORT)"
 SERIES_COMMON=(--peers "$PEERS" --recipient "$RECIPIENT" --sessions "$SESSIONS" --messages "$MESSAGES"
                --size "$SIZE" --reps "$REPS" --keepalive-sessions "$KEEPALIVE" --warmup "$WARMUP"
                --timeout "$RUN_TIMEOUT" --series-limit "$SERIES_LIMIT")
@@ -112,10 +117,18 @@ ma_build
   echo
   echo "$(nproc) CPUs, smtp-source and server on one box; Postfix $(postconf -h mail_version 2>/dev/null || echo '?');"
   echo "MailActors $(git -C "$REPO" log -1 --format='%h %s' 2>/dev/null | cut -c1-90)$(git -C "$REPO" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')."
-  echo "Parameters: REPS=$REPS SESSIONS=$SESSIONS MESSAGES=$MESSAGES SIZE=$SIZE KEEPALIVE=$KEEPALIVE WARMUP=$WARMUP, recipient $RECIPIENT."
+  echo "Parameters: ORDER=$ORDER REPS=$REPS SESSIONS=$SESSIONS MESSAGES=$MESSAGES SIZE=$SIZE KEEPALIVE=$KEEPALIVE WARMUP=$WARMUP, recipient $RECIPIENT."
   echo; } > "$SUMMARY"
 
-# ------------------------------------------------------------------ 3. Postfix
+# ------------------------------------------------------------------ 3. Postfix up
+series() {  # series NAME --side ... : the driver's series, bounded, logged to driver-NAME.log; sets rc_series
+  local name="$1"; shift
+  set +e
+  timeout $((SERIES_LIMIT + 600)) "$PY" "$HERE/smtp_compare.py" series "$@" "${SERIES_COMMON[@]}" 2>&1 | tee "$OUTDIR/driver-$name.log"
+  rc_series=${PIPESTATUS[0]}
+  set -e
+}
+POSTFIX_SIDE=""
 if [ -n "${POSTFIX_JSON:-}" ]; then
   bench_log "reusing Postfix results $POSTFIX_JSON"
   cp "$POSTFIX_JSON" "$OUTDIR/smtp-postfix.json"
@@ -129,19 +142,22 @@ else
   POSTFIX_PID="$(tr -dc 0-9 < "$PB_ROOT/state/postfix.pid")"
   "$PY" "$HERE/smtp_compare.py" probe --peers "$PEERS" --target postfix --port "$SMTP_PORT" --recipient "$RECIPIENT" \
     || { echo "Postfix failed the probe message (see $PB_ROOT/log/postfix.log)" >&2; exit 1; }
-  set +e
-  timeout $((SERIES_LIMIT + 600)) "$PY" "$HERE/smtp_compare.py" series --target postfix --port "$SMTP_PORT" \
-    --pid "$POSTFIX_PID" "${SERIES_COMMON[@]}" --out "$OUTDIR/smtp-postfix.json" 2>&1 | tee "$OUTDIR/driver-postfix.log"
-  rc_postfix=${PIPESTATUS[0]}
-  set -e
-  LOAD_NOTES+=("after the Postfix runs: $(busy_note)")
+  POSTFIX_SIDE="postfix:$SMTP_PORT:$POSTFIX_PID:$OUTDIR/smtp-postfix.json"
+fi
+stop_postfix() {
+  [ "$STARTED_POSTFIX" = 1 ] || return 0
   "$PEERS/daemons.sh" stop-postfix
   STARTED_POSTFIX=0
-  [ "$rc_postfix" = 0 ] || bench_log "WARNING: Postfix series exited $rc_postfix (see $OUTDIR/driver-postfix.log)"
-  [ -f "$OUTDIR/smtp-postfix.json" ] || { echo "no Postfix results" >&2; exit 1; }
+}
+rc_postfix=0
+if [ "$ORDER" = series ] && [ -n "$POSTFIX_SIDE" ]; then
+  series postfix --side "$POSTFIX_SIDE"; rc_postfix=$rc_series
+  LOAD_NOTES+=("after the Postfix runs: $(busy_note)")
+  stop_postfix
+  POSTFIX_SIDE=""
 fi
 
-# ------------------------------------------------------------------ 4. ours
+# ------------------------------------------------------------------ 4. ours up, then the series
 OURS_SKIPPED=""
 bench_log "== MailActors: fresh data dir $DATA"
 rm -rf "$DATA"; mkdir -p "$DATA"
@@ -183,19 +199,25 @@ fi
 rc_ours=0; RSS_NOTE=""
 if [ -n "$OURS_SKIPPED" ]; then
   bench_log "SKIPPING the MailActors side: $OURS_SKIPPED"
+  if [ -n "$POSTFIX_SIDE" ]; then series postfix --side "$POSTFIX_SIDE"; rc_postfix=$rc_series; fi
 else
   rss_start=$(ma_rss_kb "$MA_PID")
-  bench_log "== MailActors on 127.0.0.1:$OURS_SMTP_PORT (pid $MA_PID, VmRSS $((rss_start/1024)) MiB at start); $(busy_note)"
-  set +e
-  timeout $((SERIES_LIMIT + 600)) "$PY" "$HERE/smtp_compare.py" series --target ours --port "$OURS_SMTP_PORT" \
-    --pid "$MA_PID" --db "$DB" "${SERIES_COMMON[@]}" --out "$OUTDIR/smtp-ours.json" 2>&1 | tee "$OUTDIR/driver-ours.log"
-  rc_ours=${PIPESTATUS[0]}
-  set -e
+  OURS_SIDE="ours:$OURS_SMTP_PORT:$MA_PID:$OUTDIR/smtp-ours.json:$DB"
+  if [ -n "$POSTFIX_SIDE" ]; then
+    bench_log "== Postfix and MailActors (pid $MA_PID, VmRSS $((rss_start/1024)) MiB at start), interleaved; $(busy_note)"
+    series interleaved --side "$POSTFIX_SIDE" --side "$OURS_SIDE"; rc_ours=$rc_series; rc_postfix=$rc_series
+  else
+    bench_log "== MailActors on 127.0.0.1:$OURS_SMTP_PORT (pid $MA_PID, VmRSS $((rss_start/1024)) MiB at start); $(busy_note)"
+    series ours --side "$OURS_SIDE"; rc_ours=$rc_series
+  fi
   LOAD_NOTES+=("after the MailActors runs: $(busy_note)")
   rss_end=$(ma_rss_kb "$MA_PID")
   RSS_NOTE="MailActors VmRSS: $((rss_start/1024)) MiB at start, $((rss_end/1024)) MiB after the runs; data dir $(du -sh "$DATA/data" | cut -f1)"
-  [ "$rc_ours" = 0 ] || bench_log "WARNING: MailActors series exited $rc_ours (see $OUTDIR/driver-ours.log)"
+  [ "$rc_ours" = 0 ] || bench_log "WARNING: the series exited $rc_ours (see $OUTDIR/driver-*.log)"
 fi
+[ "$rc_postfix" = 0 ] || bench_log "WARNING: the Postfix series exited $rc_postfix (see $OUTDIR/driver-*.log)"
+stop_postfix
+[ -f "$OUTDIR/smtp-postfix.json" ] || { echo "no Postfix results" >&2; exit 1; }
 ma_stop
 STOP_NOTE_OURS="$MA_STOP_NOTE"
 ma_log_summary "$OUTDIR/server-ours.log" | tee "$OUTDIR/server-ours-summary.txt"
