@@ -15,8 +15,9 @@ processes' CPU) / messages or logins: the server's CPU cost, kernel included.
 import argparse
 import json
 import os
-import statistics
 import sys
+
+from benchlib import fmt, ratio, stat
 
 
 NCPU = os.cpu_count() or 1
@@ -30,30 +31,6 @@ def load(path):
 def runs_of(doc, kind, transport, clients=None):
     return [r for r in doc["runs"] if r["kind"] == kind and r["transport"] == transport
             and (clients is None or r["clients"] == clients)]
-
-
-def stat(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return statistics.median(values), min(values), max(values), len(values)
-
-
-def fmt(s, digits=0):
-    if s is None:
-        return "-"
-    med, lo, hi, n = s
-    f = f"{{:,.{digits}f}}"
-    text = f.format(med)
-    if n > 1 and lo != hi:
-        text += f" ({f.format(lo)}-{f.format(hi)})"
-    return text
-
-
-def ratio(a, b):
-    if a is None or b is None or b[0] == 0:
-        return "-"
-    return f"{a[0] / b[0]:.2f}"
 
 
 def peak(doc, key):

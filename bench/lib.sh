@@ -29,6 +29,13 @@ MA_STOP_NOTE=""  # how the last ma_stop went (clean / needed SIGKILL / had alrea
 
 bench_log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
+# Other work on the machine skews a comparison: the load average and the busiest processes now.
+busy_note() {
+  local others
+  others=$(top -b -n 2 -d 1 -w 200 2>/dev/null | awk '/^top -/{n++} n==2 && $1 ~ /^[0-9]+$/ && $9+0 >= 20 {printf "%s(%s%%) ", $12, $9}' || true)
+  echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg); processes over 20% CPU now: ${others:-none}"
+}
+
 # ma_build: dotnet publish $REPO/Host -> $BUILD_OUT. Intermediate files go to
 # $BUILD_OUT.artifacts (--artifacts-path), so the repository's own bin/ and obj/
 # are not touched by a benchmark build.

@@ -13,17 +13,9 @@ same timing, same memory sampling (procmon over --pid), same JSON run format.
       --login-clients 10 --logins-per-client 200 --messages 1000 --out FILE.json
 """
 import argparse
-import importlib.util
-import os
 import sys
 
-
-def load_peerbench(peers):
-    sys.path.insert(0, peers)  # peerbench imports procmon from its own directory
-    spec = importlib.util.spec_from_file_location("peerbench", os.path.join(peers, "peerbench.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from benchlib import load_peerbench
 
 
 def main():

@@ -53,13 +53,7 @@ OUTDIR="${OUTDIR:-$HERE/out/pop3-vs-dovecot-$(date -u +%Y%m%d-%H%M%S)$([ "$QUICK
 RUN_LIMIT=3600   # seconds: hard bound on each driver invocation (its own per-run timeout is 300 s)
 case "$DATA" in /tmp/*) ;; *) echo "DATA must be under /tmp (is $DATA)" >&2; exit 1 ;; esac
 
-# Other work on the machine skews both sides; note the load and the busiest foreign processes.
-LOAD_NOTES=()
-busy_note() {
-  local others
-  others=$(top -b -n 2 -d 1 -w 200 2>/dev/null | awk '/^top -/{n++} n==2 && $1 ~ /^[0-9]+$/ && $9+0 >= 20 {printf "%s(%s%%) ", $12, $9}' || true)
-  echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg); processes over 20% CPU now: ${others:-none}"
-}
+LOAD_NOTES=()   # busy_note lines (lib.sh) taken after each side
 
 STARTED_DOVECOT=0
 cleanup() {

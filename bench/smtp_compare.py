@@ -30,26 +30,18 @@ Subcommands (smtp_vs_postfix.sh calls them; every loop is bounded in count and t
       The side-by-side table (median over the repetitions, min-max beside it).
 """
 import argparse
-import importlib.util
 import json
 import os
 import socket
 import smtplib
 import sqlite3
-import statistics
 import sys
 import time
 
+from benchlib import fmt, load_peerbench, ratio, stat
+
 NCPU = os.cpu_count() or 1
 HOST = "127.0.0.1"
-
-
-def load_peerbench(peers):
-    sys.path.insert(0, peers)  # peerbench imports procmon from its own directory
-    spec = importlib.util.spec_from_file_location("peerbench", os.path.join(peers, "peerbench.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def log(*a):
@@ -210,30 +202,6 @@ def cmd_series(a):
 
 
 # ----------------------------------------------------------------- table
-def stat(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return statistics.median(values), min(values), max(values), len(values)
-
-
-def fmt(s, digits=0):
-    if s is None:
-        return "-"
-    med, lo, hi, n = s
-    f = f"{{:,.{digits}f}}"
-    text = f.format(med)
-    if n > 1 and lo != hi:
-        text += f" ({f.format(lo)}-{f.format(hi)})"
-    return text
-
-
-def ratio(a, b):
-    if a is None or b is None or not b[0]:
-        return "-"
-    return f"{a[0] / b[0]:.2f}"
-
-
 def variant_key(r):
     return (r["sessions"], tuple(r.get("flags") or ()))
 

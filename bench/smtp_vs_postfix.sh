@@ -70,13 +70,7 @@ if [ -z "${OURS_SMTP_PORT:-}" ]; then
   while port_listening "$OURS_SMTP_PORT" && [ "$OURS_SMTP_PORT" -lt 2700 ]; do OURS_SMTP_PORT=$((OURS_SMTP_PORT+1)); done
 fi
 
-# Other work on the machine skews both sides; note the load and the busiest foreign processes.
-LOAD_NOTES=()
-busy_note() {
-  local others
-  others=$(top -b -n 2 -d 1 -w 200 2>/dev/null | awk '/^top -/{n++} n==2 && $1 ~ /^[0-9]+$/ && $9+0 >= 20 {printf "%s(%s%%) ", $12, $9}' || true)
-  echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg); processes over 20% CPU now: ${others:-none}"
-}
+LOAD_NOTES=()   # busy_note lines (lib.sh) taken after each side
 
 STARTED_POSTFIX=0
 cleanup() {
