@@ -185,22 +185,9 @@ public sealed class SqliteOutboundQueue : IOutboundQueue, IDisposable
     public async Task<IReadOnlyList<OutboundEntry>> ListAsync(DateTime now, CancellationToken ct = default)
     {
         await using var c = _connect();
-        await using var cmd = Command(c, null,
-            "SELECT r.id, m.queue_id, m.message_id, m.envelope_from, r.recipient, m.relay_account, m.created_utc, r.attempts, r.next_attempt_utc, " +
-            "r.last_error, length(m.body), r.owner_node, r.lease_until " +
-            "FROM outbound_recipients r JOIN outbound_messages m ON m.id = r.message ORDER BY r.id");
+        await using var cmd = Command(c, null, OutboundListing.Sql);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<OutboundEntry>();
-        while (await r.ReadAsync(ct))
-        {
-            var entry = new QueueEntry(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetString(4),
-                r.IsDBNull(5) ? null : r.GetString(5), Utc(r.GetString(6)), r.GetInt32(7), Utc(r.GetString(8)), r.IsDBNull(9) ? null : r.GetString(9),
-                r.GetInt64(10));
-            var owner = r.IsDBNull(11) ? null : r.GetString(11);
-            DateTime? lease = r.IsDBNull(12) ? null : Utc(r.GetString(12));
-            list.Add(new OutboundEntry(entry, StateOf(entry.Attempts, owner, lease, now), owner, lease));
-        }
-        return list;
+        return await OutboundListing.ReadAsync(r, (reader, i) => Utc(reader.GetString(i)), now, ct);
     }
 
     public async Task<QueueDepth> DepthAsync(DateTime now, CancellationToken ct = default)
@@ -242,9 +229,6 @@ public sealed class SqliteOutboundQueue : IOutboundQueue, IDisposable
         await tx.CommitAsync(ct);
         return deleted;
     }
-
-    public static string StateOf(int attempts, string? owner, DateTime? leaseUntil, DateTime now) =>
-        owner is not null && leaseUntil is { } until && until >= now ? "delivering" : attempts == 0 ? "queued" : "deferred";
 
     /// <summary>Deletes the recipient if this node holds it, and the message once it has no recipient left.</summary>
     private static bool RemoveOwned(SqliteConnection c, SqliteTransaction tx, long id, string node)
