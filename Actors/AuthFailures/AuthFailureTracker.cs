@@ -50,15 +50,18 @@ public sealed class AuthFailureTracker : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     private readonly AuthFailureBook _book;
+    private readonly TimeSpan _maxQueueWait;
 
     /// <summary>Attempts that are not blocked but must wait until one in flight settles (docs/spec.md §14: concurrent
     /// attempts are counted before the password is checked). Legitimate logins in parallel from one address (a
     /// campus NAT) wait their turn instead of being told they failed.</summary>
     private readonly LinkedList<Waiting> _waiting = new();
 
-    public AuthFailureTracker(AuthFailureSettings settings)
+    /// <param name="maxQueueWait"><see cref="MaxQueueWait"/> unless a test asks for less.</param>
+    public AuthFailureTracker(AuthFailureSettings settings, TimeSpan? maxQueueWait = null)
     {
         _book = new AuthFailureBook(settings);
+        _maxQueueWait = maxQueueWait ?? MaxQueueWait;
         Receive<AuthFailureProtocol.Reserve>(r =>
         {
             var now = DateTime.UtcNow;
@@ -81,7 +84,7 @@ public sealed class AuthFailureTracker : ReceiveActor, IWithTimers
     }
 
     /// <summary>In arrival order: each waiting attempt is reserved, refused as blocked, left waiting, or after
-    /// <see cref="MaxQueueWait"/> answered busy.</summary>
+    /// the longest queue wait answered busy.</summary>
     private void AdmitWaiting()
     {
         var now = DateTime.UtcNow;
@@ -92,7 +95,7 @@ public sealed class AuthFailureTracker : ReceiveActor, IWithTimers
             AuthFailureProtocol.Reservation? answer =
                 _book.Reserve(request.Address, request.Account, now) is { } id ? new(id)
                 : _book.IsBlocked(request.Address, request.Account, now) ? new(null)
-                : now - since >= MaxQueueWait ? new(null, Busy: true)
+                : now - since >= _maxQueueWait ? new(null, Busy: true)
                 : null;
             if (answer is not null)
             {
@@ -107,6 +110,6 @@ public sealed class AuthFailureTracker : ReceiveActor, IWithTimers
     protected override void PreStart() =>
         Timers.StartPeriodicTimer("prune", PruneTick.Instance, TimeSpan.FromMinutes(1));
 
-    public static Props Props(AuthFailureSettings settings) =>
-        Akka.Actor.Props.Create(() => new AuthFailureTracker(settings));
+    public static Props Props(AuthFailureSettings settings, TimeSpan? maxQueueWait = null) =>
+        Akka.Actor.Props.Create(() => new AuthFailureTracker(settings, maxQueueWait));
 }
