@@ -1,5 +1,6 @@
 using System.Net;
 using MailActors.Configuration;
+using MailActors.Smtp;
 
 namespace MailActors.Delivery;
 
@@ -34,7 +35,10 @@ public abstract record Route
 /// <summary>
 /// Next-hop selection (docs/spec.md §10): relay.smarthost when set; else relay.routes for the domain; else its MX records by
 /// preference (RFC 5321 5.1), falling back to the domain itself when it has no MX but has an address; a null MX
-/// (RFC 7505, a single "." record) is a permanent failure.
+/// (RFC 7505, a single "." record) is a permanent failure. Mail never goes by DNS to this host itself (docs/spec.md
+/// §14): where an MX host has one of this host's addresses, only the more preferred ones are tried (RFC 5321 5.1, as a
+/// backup MX does), and when none is, the mail fails with <c>5.4.6</c> at once, as Postfix's "loops back to myself",
+/// instead of going round until the hop count ends it.
 /// </summary>
 public sealed class MxRouter(RelaySettings settings, IMxResolver resolver)
 {
@@ -51,9 +55,12 @@ public sealed class MxRouter(RelaySettings settings, IMxResolver resolver)
         if (settings.Routes.TryGetValue(domain, out var route)) return new Route.Hosts([route]);
         if (domain.StartsWith('[') && domain.EndsWith(']'))
         {
-            return Smtp.AddressLiteral.Parse(domain) is { } address
-                ? new Route.Hosts([new NextHop(address.ToString(), NextHop.DefaultPort)])
-                : new Route.Unroutable(new DeliveryOutcome.Failed("5.1.2", $"bad address literal {domain}"));
+            return AddressLiteral.Parse(domain) switch
+            {
+                null => new Route.Unroutable(new DeliveryOutcome.Failed("5.1.2", $"bad address literal {domain}")),
+                var own when OwnAddresses.Contains(own) => LoopsBack(domain),
+                var address => new Route.Hosts([new NextHop(address.ToString(), NextHop.DefaultPort)]),
+            };
         }
         try
         {
@@ -62,12 +69,13 @@ public sealed class MxRouter(RelaySettings settings, IMxResolver resolver)
                 return new Route.Unroutable(new DeliveryOutcome.Failed("5.1.10", $"556 5.1.10 {domain} accepts no mail (null MX)"));
             var hosts = mx.Where(r => !IsNullMx(r))
                 .OrderBy(r => r.Preference)
-                .Select(r => new NextHop(r.Host.TrimEnd('.'), NextHop.DefaultPort))
-                .DistinctBy(h => h.Host.ToLowerInvariant())
+                .Select(r => (r.Preference, Hop: new NextHop(r.Host.TrimEnd('.'), NextHop.DefaultPort)))
+                .DistinctBy(h => h.Hop.Host.ToLowerInvariant())
                 .ToList();
-            if (hosts.Count > 0) return new Route.Hosts(hosts);
+            if (hosts.Count > 0) return await MoreFavouredThanSelfAsync(domain, hosts, ct);
             // No MX: the domain itself is the mail host, if it has an address (RFC 5321 5.1).
             var addresses = await resolver.LookupAddressesAsync(domain, ct);
+            if (addresses.Any(OwnAddresses.Contains)) return LoopsBack(domain);
             return addresses.Count > 0
                 ? new Route.Hosts([new NextHop(domain, NextHop.DefaultPort)])
                 : new Route.Unroutable(new DeliveryOutcome.Failed("5.1.2", $"{domain} has no MX and no address"));
@@ -82,6 +90,33 @@ public sealed class MxRouter(RelaySettings settings, IMxResolver resolver)
             return new Route.Unroutable(new DeliveryOutcome.Deferred($"DNS lookup for {domain} failed: {e.Message}"));
         }
     }
+
+    /// <summary>The MX hosts in order, cut before the first that is this host: it would take the mail back.</summary>
+    private async Task<Route> MoreFavouredThanSelfAsync(string domain, List<(int Preference, NextHop Hop)> hosts, CancellationToken ct)
+    {
+        foreach (var (preference, hop) in hosts)
+        {
+            if (!await IsThisHostAsync(hop.Host, ct)) continue;
+            var better = hosts.Where(h => h.Preference < preference).Select(h => h.Hop).ToList();
+            return better.Count > 0 ? new Route.Hosts(better) : LoopsBack(domain);
+        }
+        return new Route.Hosts(hosts.Select(h => h.Hop).ToList());
+    }
+
+    private async Task<bool> IsThisHostAsync(string host, CancellationToken ct)
+    {
+        try
+        {
+            return (await resolver.LookupAddressesAsync(host, ct)).Any(OwnAddresses.Contains);
+        }
+        catch (Exception e) when (e is DnsNameNotFoundException or DnsTemporaryFailureException)
+        {
+            return false; // a host without an address is not this one; connecting to it says what is wrong
+        }
+    }
+
+    private static Route LoopsBack(string domain) =>
+        new Route.Unroutable(new DeliveryOutcome.Failed("5.4.6", $"554 5.4.6 mail for {domain} loops back to this server (its MX or address is this host)"));
 
     private static bool IsNullMx(MxRecord r) => r.Preference == 0 && r.Host.TrimEnd('.').Length == 0;
 }

@@ -79,6 +79,42 @@ public sealed class MxRouterTests
     }
 
     [Fact]
+    public async Task An_MX_that_is_this_host_fails_at_once_instead_of_looping_until_the_hop_count()
+    {
+        _dns.Mx["self.test"] = [new(10, "mx.self.test")];
+        _dns.Addresses["mx.self.test"] = [IPAddress.Loopback];
+        var failed = Assert.IsType<DeliveryOutcome.Failed>(await UnroutableOutcome("self.test"));
+        Assert.Equal("5.4.6", failed.Status);
+        Assert.Contains("loops back", failed.Reply);
+    }
+
+    [Fact]
+    public async Task As_a_backup_MX_this_host_sends_only_to_the_more_preferred_hosts()
+    {
+        _dns.Mx["backed.test"] = [new(20, "backup.backed.test"), new(10, "primary.backed.test"), new(30, "last.backed.test")];
+        _dns.Addresses["primary.backed.test"] = [IPAddress.Parse("192.0.2.10")];
+        _dns.Addresses["backup.backed.test"] = [IPAddress.Parse("192.0.2.20"), IPAddress.IPv6Loopback];
+        Assert.Equal(["primary.backed.test:25"], await HostsFor("backed.test"));
+    }
+
+    [Fact]
+    public async Task A_domain_without_MX_whose_address_is_this_host_fails_and_so_does_its_address_literal()
+    {
+        _dns.Addresses["plain-self.test"] = [IPAddress.Parse("127.0.0.2")];
+        Assert.Equal("5.4.6", Assert.IsType<DeliveryOutcome.Failed>(await UnroutableOutcome("plain-self.test")).Status);
+        Assert.Equal("5.4.6", Assert.IsType<DeliveryOutcome.Failed>(await UnroutableOutcome("[127.0.0.1]")).Status);
+        Assert.Equal(["192.0.2.7:25"], await HostsFor("[192.0.2.7]"));
+    }
+
+    [Fact]
+    public async Task An_MX_host_without_an_address_is_not_taken_for_this_host()
+    {
+        _dns.Mx["odd.test"] = [new(10, "gone.odd.test"), new(20, "mx.odd.test")];
+        _dns.Addresses["mx.odd.test"] = [IPAddress.Parse("192.0.2.30")];
+        Assert.Equal(["gone.odd.test:25", "mx.odd.test:25"], await HostsFor("odd.test"));
+    }
+
+    [Fact]
     public async Task A_name_service_failure_defers()
     {
         _dns.Failing.Add("flaky.test");
