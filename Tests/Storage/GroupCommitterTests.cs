@@ -112,12 +112,12 @@ public sealed class GroupCommitterTests
         await Task.WhenAll(held.Select(h => h.FirstStarted.Task)).WaitAsync(Within);
 
         var watch = Stopwatch.StartNew();
-        var stopped = GroupCommitter<string>.StopAll(committers, TimeSpan.FromSeconds(1));
+        var stopped = GroupCommitter<string>.StopAll(committers, TimeSpan.FromSeconds(2));
         watch.Stop();
         foreach (var h in held) h.Release();
 
         Assert.False(stopped);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(2.5)); // one wait each: 3 s
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(4.5)); // one wait each: 6 s
         await Task.WhenAll(firsts).WaitAsync(Within);
         foreach (var c in committers) await Assert.ThrowsAsync<ObjectDisposedException>(() => c.CommitAsync("late"));
     }
