@@ -10,9 +10,17 @@ namespace MailActors.Transport.Listeners;
 public sealed class MailTransport(ActorSystem system)
 {
     private readonly EventLoopDispatchers _dispatchers = new(system);
-    private readonly MultithreadEventLoopGroup _boss = new(1);
-    private readonly MultithreadEventLoopGroup _workers = new(Environment.ProcessorCount); // DotNetty's default, twice that, only adds context switches
+    private readonly MultithreadEventLoopGroup _boss = Loops("mail-accept", 1);
+    private readonly MultithreadEventLoopGroup _workers = Loops("mail-loop", Environment.ProcessorCount); // DotNetty's default, twice that, only adds context switches
     private readonly List<MailListener> _listeners = [];
+
+    private static MultithreadEventLoopGroup Loops(string name, int count)
+    {
+        var n = 0;
+        return OperatingSystem.IsLinux()
+            ? new MultithreadEventLoopGroup(group => new EventFdLoop(group, $"{name}-{Interlocked.Increment(ref n)}"), count)
+            : new MultithreadEventLoopGroup(count);
+    }
 
     /// <exception cref="ListenerBindException">the port cannot be bound.</exception>
     public async Task ListenAsync(ListenerOptions options) => _listeners.Add(await MailListener.BindAsync(options, _boss, _workers, _dispatchers));
