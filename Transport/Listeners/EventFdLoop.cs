@@ -22,12 +22,12 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
     private readonly System.Threading.Tasks.TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ExecutorTaskScheduler _scheduler;
     private readonly Thread _thread;
-    private readonly Lock _eventFdLock = new(); // a write never meets the eventfd closed, or its number reused
+    private readonly Lock _lock = new(); // a write never meets the eventfd closed (or its number reused); one shutdown request counts
     private int _eventFd;
     private int _sleeping; // 1 while the loop is (about to be) in poll: a producer then writes the eventfd
     private int _state = NotStarted;
-    private TimeSpan _quietPeriod, _shutdownTimeout;
-    private DateTime _shutdownStarted, _lastTask;
+    private long _quietPeriodMs, _shutdownTimeoutMs; // set before the state says shutting down
+    private long _shutdownStartedMs = -1, _lastTaskMs; // Environment.TickCount64: monotonic
 
     public EventFdLoop(IEventLoopGroup parent, string name) : base(parent)
     {
@@ -72,16 +72,22 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
     private void Signal()
     {
         ulong one = 1;
-        lock (_eventFdLock)
+        lock (_lock)
             if (_eventFd >= 0) _ = write(_eventFd, ref one, sizeof(ulong)); // EAGAIN only when the counter is full: readable anyway
     }
 
     public override Task ShutdownGracefullyAsync(TimeSpan quietPeriod, TimeSpan timeout)
     {
-        _quietPeriod = quietPeriod;
-        _shutdownTimeout = timeout;
-        if (Interlocked.CompareExchange(ref _state, ShuttingDown, Running) != Running)
-            Interlocked.CompareExchange(ref _state, ShuttingDown, NotStarted);
+        lock (_lock)
+        {
+            if (IsShuttingDown) return _terminated.Task; // the first request's periods stand
+            _quietPeriodMs = (long)quietPeriod.TotalMilliseconds;
+            _shutdownTimeoutMs = (long)timeout.TotalMilliseconds;
+            // Not started or running: either way, now shutting down (the loop's own start may race this).
+            for (int state; (state = Volatile.Read(ref _state)) < ShuttingDown && Interlocked.CompareExchange(ref _state, ShuttingDown, state) != state;)
+            {
+            }
+        }
         Signal();
         return _terminated.Task;
     }
@@ -105,8 +111,11 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
                 if (IsShuttingDown && ShutdownConfirmed(ran)) break;
                 if (!ran) Sleep();
             }
-            CancelScheduledTasks();
-            RunTasks();
+            // What is left, and what that queues in turn (a channel's close queues its inactive event), within a bound:
+            // an endless trickle of work must not hold the loop for ever.
+            var until = Environment.TickCount64 + 100;
+            do CancelScheduledTasks();
+            while (RunTasks() && Environment.TickCount64 < until);
         }
         catch (Exception e)
         {
@@ -115,7 +124,7 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
         finally
         {
             Volatile.Write(ref _state, Terminated);
-            lock (_eventFdLock)
+            lock (_lock)
             {
                 close(_eventFd);
                 _eventFd = -1;
@@ -132,7 +141,7 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
             SafeExecute(task);
             ran++;
         }
-        if (ran > 0) _lastTask = DateTime.UtcNow;
+        if (ran > 0) _lastTaskMs = Environment.TickCount64;
         return ran > 0;
     }
 
@@ -150,10 +159,10 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
 
     private bool ShutdownConfirmed(bool ran)
     {
-        var now = DateTime.UtcNow;
-        if (_shutdownStarted == default) _shutdownStarted = now;
-        if (now - _shutdownStarted > _shutdownTimeout) return true;
-        return !ran && _tasks.IsEmpty && now - _lastTask >= _quietPeriod;
+        var now = Environment.TickCount64;
+        if (_shutdownStartedMs < 0) _shutdownStartedMs = _lastTaskMs = now; // the quiet period starts with the request
+        if (now - _shutdownStartedMs > _shutdownTimeoutMs) return true;
+        return !ran && _tasks.IsEmpty && now - _lastTaskMs >= _quietPeriodMs;
     }
 
     /// <summary>Until a producer writes the eventfd, the next scheduled task is due, or (shutting down) 100 ms pass.</summary>
@@ -171,9 +180,9 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
             timeout = (int)Math.Clamp(Math.Ceiling((next.Deadline - GetNanos()).ToTimeSpan().TotalMilliseconds), 0, int.MaxValue);
         if (IsShuttingDown) timeout = timeout < 0 ? 100 : Math.Min(timeout, 100);
         var fd = new PollFd { Fd = _eventFd, Events = PollIn };
-        _ = poll(ref fd, 1, timeout);
+        var ready = poll(ref fd, 1, timeout); // 0: timed out; -1 (EINTR): go round again
         Volatile.Write(ref _sleeping, 0);
-        _ = read(_eventFd, out _, sizeof(ulong)); // resets the counter; EAGAIN when nothing was written
+        if (ready > 0) _ = read(_eventFd, out _, sizeof(ulong)); // resets the counter
     }
 
     private const int EfdCloexec = 0x80000, EfdNonblock = 0x800;
@@ -190,13 +199,13 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
     [DllImport("libc", SetLastError = true)]
     private static extern int eventfd(uint initval, int flags);
 
-    [DllImport("libc", SetLastError = true)]
+    [DllImport("libc")]
     private static extern nint write(int fd, ref ulong value, nint count);
 
-    [DllImport("libc", SetLastError = true)]
+    [DllImport("libc")]
     private static extern nint read(int fd, out ulong value, nint count);
 
-    [DllImport("libc", SetLastError = true)]
+    [DllImport("libc")]
     private static extern int poll(ref PollFd fds, nuint count, int timeout);
 
     [DllImport("libc")]
