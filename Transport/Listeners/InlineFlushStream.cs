@@ -1,8 +1,8 @@
 namespace MailActors.Transport.Listeners;
 
 /// <summary>
-/// Passes reads, writes and Flush through to DotNetty's TLS mediation stream (the rest takes Stream's defaults, which
-/// end in those) and flushes it on the calling thread. That stream does not override
+/// Passes everything through to DotNetty's TLS mediation stream (what it does not override takes Stream's defaults,
+/// which end in reads, writes and Flush) and flushes it on the calling thread. That stream does not override
 /// <see cref="Stream.FlushAsync(CancellationToken)"/>, whose default runs <see cref="Stream.Flush"/> on a pool thread;
 /// SslStream flushes after each handshake flight, and when that task had not finished by the time it was awaited
 /// (about half the handshakes, under load) the rest of the handshake ran on the pool instead of the connection's event
@@ -12,11 +12,11 @@ internal sealed class InlineFlushStream(Stream inner) : Stream
 {
     public override bool CanRead => inner.CanRead;
     public override bool CanWrite => inner.CanWrite;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override bool CanSeek => inner.CanSeek;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => inner.Position = value; }
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+    public override void SetLength(long value) => inner.SetLength(value);
 
     public override void Flush() => inner.Flush();
 
