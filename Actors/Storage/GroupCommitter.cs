@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MailActors.Storage;
 
 /// <summary>
@@ -99,11 +101,11 @@ public sealed class GroupCommitter<T> : IDisposable
     public static bool StopAll(IReadOnlyCollection<GroupCommitter<T>> committers, TimeSpan? wait = null)
     {
         foreach (var committer in committers) committer.RefuseNewItems();
-        var deadline = DateTime.UtcNow + (wait ?? StopWait);
+        var waiting = Stopwatch.StartNew(); // monotonic, as Join's own timeout
         var all = true;
         foreach (var committer in committers)
         {
-            var left = deadline - DateTime.UtcNow;
+            var left = (wait ?? StopWait) - waiting.Elapsed;
             all &= committer._writer.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         }
         return all;

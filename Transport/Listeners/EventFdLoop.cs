@@ -141,7 +141,7 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
             SafeExecute(task);
             ran++;
         }
-        if (ran > 0) _lastTaskMs = Environment.TickCount64;
+        if (ran > 0 && IsShuttingDown) _lastTaskMs = Environment.TickCount64; // only a shutdown's quiet period asks
         return ran > 0;
     }
 
@@ -168,8 +168,7 @@ internal sealed class EventFdLoop : AbstractScheduledEventExecutor, IEventLoop
     /// <summary>Until a producer writes the eventfd, the next scheduled task is due, or (shutting down) 100 ms pass.</summary>
     private void Sleep()
     {
-        Volatile.Write(ref _sleeping, 1);
-        Interlocked.MemoryBarrier();
+        Interlocked.Exchange(ref _sleeping, 1); // a full fence: the queue is read after the flag is seen
         if (!_tasks.IsEmpty)
         {
             Volatile.Write(ref _sleeping, 0);
